@@ -31,13 +31,20 @@ export interface DraftStep extends DraftContext {
   readonly forwardMs: number;
 }
 
+/**
+ * The parameters the draft's distributions are made with. At temperature 0 the tree is ranked by the draft's plain
+ * softmax; otherwise children are drawn from the draft under the same temperature / top-k / top-p as the target.
+ * (Any q gives an exact verifier; matching the target's processing keeps acceptance high.)
+ */
+export function draftSamplingParams(params: SamplingParams): SamplingParams {
+  return params.temperature === 0 ? { temperature: 1, topP: 1, topK: 0 } : params;
+}
+
 /** Builds the draft context of one step. */
 export function createDraftStep(options: DraftStepOptions): DraftStep {
   const { model, tree, prefix, params, vocab, now } = options;
   const cursor = new TreeCursor(model, tree, prefix);
-  // At temperature 0 the tree is ranked by the draft's plain softmax; otherwise children are drawn from exactly the
-  // distribution the target is sampled with, as exactness of the verifier requires.
-  const draftParams: SamplingParams = options.params.temperature === 0 ? { temperature: 1, topP: 1, topK: 0 } : params;
+  const draftParams = draftSamplingParams(params);
   const step = {
     tree,
     rng: options.rng,

@@ -35,9 +35,12 @@ export function buildAttentionBias(spec: BiasSpec): Float32Array {
         throw new RangeError(`cache row ${r} is outside [${sharedPast}, ${pastLength})`);
       bias[row + r] = 0;
     }
-    for (let a = i; a >= 0; a = parentInBatch[a]) {
-      if (a > i) throw new RangeError(`row ${i}: parent ${a} must come before its child`);
+    for (let a = i; a >= 0;) {
       bias[row + pastLength + a] = 0;
+      const parent = parentInBatch[a];
+      // A parent at or after its child would loop forever (or point at a row that is not an ancestor).
+      if (parent >= a) throw new RangeError(`row ${a}: parent ${parent} must come before its child`);
+      a = parent;
     }
   }
   return bias;

@@ -13,19 +13,12 @@ export class Rng {
   /** @param seed any finite number; its low 32 bits and the integer part above them are mixed in */
   constructor(seed: number) {
     if (!Number.isFinite(seed)) throw new RangeError(`seed must be a finite number, got ${seed}`);
-    let x = (Math.floor(seed) ^ Math.floor(seed / 2 ** 32)) >>> 0;
-    const next = (): number => {
-      // splitmix32: spreads a small seed over the whole state so seeds 0, 1, 2 give unrelated streams.
-      x = (x + 0x9e3779b9) >>> 0;
-      let z = x;
-      z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
-      z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
-      return (z ^ (z >>> 16)) >>> 0;
-    };
-    this.s0 = next();
-    this.s1 = next();
-    this.s2 = next();
-    this.s3 = next();
+    // splitmix32: spreads a small seed over the whole state so seeds 0, 1, 2 give unrelated streams.
+    const x = (Math.floor(seed) ^ Math.floor(seed / 2 ** 32)) >>> 0;
+    this.s0 = splitmix32(x, 1);
+    this.s1 = splitmix32(x, 2);
+    this.s2 = splitmix32(x, 3);
+    this.s3 = splitmix32(x, 4);
     if ((this.s0 | this.s1 | this.s2 | this.s3) === 0) this.s0 = 1; // the all-zero state is a fixed point
   }
 
@@ -53,6 +46,17 @@ export class Rng {
   fork(): Rng {
     return new Rng(this.nextUint32() * 2 ** 21 + (this.nextUint32() >>> 11));
   }
+}
+
+/**
+ * The k-th output of splitmix32 started at `state` (a module function rather than a closure: builders fork an Rng
+ * per tree node, so construction should allocate nothing).
+ */
+function splitmix32(state: number, k: number): number {
+  let z = (state + Math.imul(k, 0x9e3779b9)) >>> 0;
+  z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
+  z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
+  return (z ^ (z >>> 16)) >>> 0;
 }
 
 function rotl(x: number, k: number): number {

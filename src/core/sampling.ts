@@ -78,14 +78,19 @@ export function logitsToDistribution(
   return dist;
 }
 
-/** Zeroes everything outside the top-k / top-p set in place and renormalises. */
+/**
+ * Zeroes everything outside the top-k / top-p set in place and renormalises. Top-k is applied first and top-p to the
+ * renormalised survivors, as Hugging Face's and vLLM's logits processors do.
+ */
 function truncate(dist: Float32Array, topK: number, topP: number): void {
   const order = sortedIndices(dist);
   const keepK = topK > 0 ? Math.min(topK, order.length) : order.length;
+  let massK = 0;
+  for (let r = 0; r < keepK; r++) massK += dist[order[r]];
   let kept = 0;
   let mass = 0;
-  // Nucleus: the smallest prefix of the sorted order whose mass reaches topP (always at least one token).
-  while (kept < keepK && (kept === 0 || mass < topP)) mass += dist[order[kept++]];
+  // Nucleus: the smallest prefix of the top-k whose share of the top-k mass reaches topP (always at least one token).
+  while (kept < keepK && (kept === 0 || mass < topP * massK)) mass += dist[order[kept++]];
   for (let r = kept; r < order.length; r++) dist[order[r]] = 0;
   normalizeInPlace(dist);
 }

@@ -37,13 +37,21 @@ export class TableLm implements LanguageModel {
     this.maxPositions = options.maxPositions ?? 4096;
   }
 
+  /** How many previous tokens the logits depend on (its own order, or the base model's if that is longer). */
+  get contextOrder(): number {
+    return Math.max(this.options.order, this.options.like?.contextOrder ?? 0);
+  }
+
   get pastLength(): number {
     return this.cacheTokens.length;
   }
 
   /** The model's logits after a given context (for computing the exact law in tests). */
   logitsFor(context: readonly number[]): Float32Array {
-    const { vocab, order, seed } = this.options;
+    const { vocab, seed } = this.options;
+    // A model `like` another must see at least as much context as that one, or the cached row would depend on
+    // whichever longer context happened to fill it first.
+    const order = this.contextOrder;
     const key = context.slice(Math.max(0, context.length - order)).join(',');
     let row = this.table.get(key);
     if (!row) {

@@ -1,0 +1,236 @@
+/**
+ * The decoding strategy as text (URL hash, CLI flag, trace) and as a value, and the tree builder each one runs.
+ *
+ * Grammar (case-insensitive, surrounding spaces ignored):
+ *
+ *   ar                     target only, one token per target call (the baseline)
+ *   chain:G                G draft tokens in a chain (Leviathan et al., 2023)
+ *   tree:B1xB2x...         fixed tree, B1 children of the root, B2 under each of those, ... (SpecInfer)
+ *   sequoia:N[:D]          Sequoia-optimal tree of N draft nodes, depth <= D (default: unbounded) (Sequoia, NeurIPS 2024)
+ *   sequoia:auto           the same with N chosen for the device
+ *   dyspec:N               DySpec greedy dynamic tree of N draft nodes (DySpec, arXiv 2410.11744)
+ *   dyspec:auto            the same with N chosen for the device
+ *   dyspec-t:T[:CAP]       DySpec threshold tree: expand while the estimate is >= T, at most CAP nodes (default 64)
+ *
+ * Node counts exclude the root (the last committed token) and are limited to MAX_TREE_NODES.
+ */
+import { chainBuilder } from './builders/chain';
+import { dyspecGreedyBuilder } from './builders/dyspec';
+import { dyspecThresholdBuilder } from './builders/dyspec-threshold';
+import { fixedTreeBuilder } from './builders/fixed';
+import { optimalSequoiaShape, sequoiaBuilder } from './builders/sequoia';
+import type { TreeBuilder } from './builders/types';
+import { InvalidSettingError } from './errors';
+
+/** Most draft nodes (root excluded) any strategy may put in one tree. */
+export const MAX_TREE_NODES = 256;
+
+/** Node cap of `dyspec-t:T` when no CAP is given. */
+export const DEFAULT_THRESHOLD_CAP = 64;
+
+/**
+ * Per-rank acceptance used to shape `sequoia:N` trees when none is measured: entry k is the probability that the
+ * target accepts the (k+1)-th sampled child of a node (typical of a small same-family draft at temperature ~0.7).
+ * Replace it with the vector measured from traces (accepted children by sibling rank) for the models in use.
+ */
+export const DEFAULT_SEQUOIA_ACCEPTANCE: readonly number[] = [0.5, 0.15, 0.08, 0.05, 0.03, 0.02, 0.015, 0.01];
+
+/** A parsed strategy. `'auto'` budgets are resolved per device with `resolveStrategy` before building trees. */
+export type Strategy =
+  | { kind: 'ar' }
+  | { kind: 'chain'; gamma: number }
+  | { kind: 'tree'; branching: number[] }
+  | { kind: 'sequoia'; budget: number | 'auto'; maxDepth: number | null }
+  | { kind: 'dyspec'; budget: number | 'auto' }
+  | { kind: 'dyspec-t'; threshold: number; cap: number };
+
+/** The strategy kinds, in the order the UI lists them. */
+export const STRATEGY_KINDS = ['ar', 'chain', 'tree', 'sequoia', 'dyspec', 'dyspec-t'] as const;
+
+/** What a budget chooser is asked: which dynamic or optimal tree needs a node budget. */
+export interface BudgetRequest {
+  kind: 'sequoia' | 'dyspec';
+}
+
+/** A chosen budget: draft nodes (root excluded) and, for Sequoia, an optional depth limit. */
+export interface BudgetChoice {
+  budget: number;
+  maxDepth?: number;
+}
+
+/** Picks the node budget for `auto` strategies, e.g. from measured verify times t(N) (DESIGN.md §6). */
+export type BudgetChooser = (request: BudgetRequest) => BudgetChoice | Promise<BudgetChoice>;
+
+/** Options for turning a strategy into a tree builder. */
+export interface BuilderOptions {
+  /** Per-rank acceptance for `sequoia:N` (default DEFAULT_SEQUOIA_ACCEPTANCE). */
+  acceptance?: readonly number[];
+}
+
+/**
+ * Parses strategy text.
+ * @throws InvalidSettingError('strategy') naming the offending value
+ */
+export function parseStrategy(text: string): Strategy {
+  const parts = text.trim().toLowerCase().split(':');
+  const [kind, ...args] = parts;
+  const arity = (min: number, max: number): void => {
+    if (args.length < min || args.length > max) {
+      throw bad(`"${text}": ${kind} takes ${min === max ? min : `${min} to ${max}`} argument(s) after ':'`);
+    }
+  };
+  switch (kind) {
+    case 'ar':
+      arity(0, 0);
+      return { kind: 'ar' };
+    case 'chain':
+      arity(1, 1);
+      return { kind: 'chain', gamma: parseCount(args[0], 'chain length', MAX_TREE_NODES) };
+    case 'tree':
+      arity(1, 1);
+      return { kind: 'tree', branching: parseBranching(args[0]) };
+    case 'sequoia':
+      arity(1, 2);
+      if (args[0] === 'auto') {
+        if (args.length > 1) throw bad(`"${text}": sequoia:auto takes no depth`);
+        return { kind: 'sequoia', budget: 'auto', maxDepth: null };
+      }
+      return {
+        kind: 'sequoia',
+        budget: parseCount(args[0], 'sequoia node budget', MAX_TREE_NODES),
+        maxDepth: args.length > 1 ? parseCount(args[1], 'sequoia depth', MAX_TREE_NODES) : null,
+      };
+    case 'dyspec':
+      arity(1, 1);
+      return {
+        kind: 'dyspec',
+        budget: args[0] === 'auto' ? 'auto' : parseCount(args[0], 'dyspec node budget', MAX_TREE_NODES),
+      };
+    case 'dyspec-t':
+      arity(1, 2);
+      return {
+        kind: 'dyspec-t',
+        threshold: parseThreshold(args[0]),
+        cap: args.length > 1 ? parseCount(args[1], 'dyspec-t node cap', MAX_TREE_NODES) : DEFAULT_THRESHOLD_CAP,
+      };
+    default:
+      throw bad(`unknown strategy "${kind}" in "${text}"; expected one of ${STRATEGY_KINDS.join(', ')}`);
+  }
+}
+
+/** The text of a strategy; `parseStrategy(formatStrategy(s))` equals `s` for every valid `s`. */
+export function formatStrategy(spec: Strategy): string {
+  switch (spec.kind) {
+    case 'ar':
+      return 'ar';
+    case 'chain':
+      return `chain:${spec.gamma}`;
+    case 'tree':
+      return `tree:${spec.branching.join('x')}`;
+    case 'sequoia':
+      return `sequoia:${spec.budget}${spec.maxDepth === null ? '' : `:${spec.maxDepth}`}`;
+    case 'dyspec':
+      return `dyspec:${spec.budget}`;
+    case 'dyspec-t':
+      return `dyspec-t:${spec.threshold}${spec.cap === DEFAULT_THRESHOLD_CAP ? '' : `:${spec.cap}`}`;
+  }
+}
+
+/** Accepts a parsed strategy or its text. */
+export function toStrategy(spec: Strategy | string): Strategy {
+  return typeof spec === 'string' ? parseStrategy(spec) : parseStrategy(formatStrategy(spec)); // validates values too
+}
+
+/** True for `sequoia:auto` and `dyspec:auto`. */
+export function isAutoStrategy(spec: Strategy): boolean {
+  return (spec.kind === 'sequoia' || spec.kind === 'dyspec') && spec.budget === 'auto';
+}
+
+/**
+ * Replaces an `auto` budget with the chooser's choice (other strategies come back unchanged).
+ * @throws InvalidSettingError('strategy') when an `auto` strategy has no chooser or the choice is out of range
+ */
+export async function resolveStrategy(spec: Strategy, chooseBudget?: BudgetChooser): Promise<Strategy> {
+  if (!isAutoStrategy(spec)) return spec;
+  const kind = spec.kind as 'sequoia' | 'dyspec';
+  if (!chooseBudget) {
+    throw bad(
+      `${kind}:auto needs a budget chooser (measured verify times); give a node count instead, e.g. ${kind}:16`,
+    );
+  }
+  const choice = await chooseBudget({ kind });
+  const resolved: Strategy =
+    kind === 'sequoia'
+      ? { kind, budget: choice.budget, maxDepth: choice.maxDepth ?? null }
+      : { kind, budget: choice.budget };
+  return toStrategy(resolved); // range-checks the choice
+}
+
+/**
+ * The tree builder that runs a strategy. `ar` gets a builder that drafts nothing.
+ * @throws InvalidSettingError('strategy') for an unresolved `auto` budget
+ */
+export function builderFor(spec: Strategy, options: BuilderOptions = {}): TreeBuilder {
+  switch (spec.kind) {
+    case 'ar':
+      return async () => {};
+    case 'chain':
+      return chainBuilder(spec.gamma);
+    case 'tree':
+      return fixedTreeBuilder(spec.branching);
+    case 'sequoia': {
+      const budget = requireBudget(spec.budget, 'sequoia');
+      const acceptance = [...(options.acceptance ?? DEFAULT_SEQUOIA_ACCEPTANCE)];
+      return sequoiaBuilder(optimalSequoiaShape(acceptance, budget, spec.maxDepth ?? budget));
+    }
+    case 'dyspec':
+      return dyspecGreedyBuilder(requireBudget(spec.budget, 'dyspec'));
+    case 'dyspec-t':
+      return dyspecThresholdBuilder(spec.threshold, spec.cap);
+  }
+}
+
+function requireBudget(budget: number | 'auto', kind: string): number {
+  if (budget === 'auto') throw bad(`${kind}:auto must be resolved to a node count first (resolveStrategy)`);
+  return budget;
+}
+
+function bad(message: string): InvalidSettingError {
+  return new InvalidSettingError('strategy', message);
+}
+
+/** A whole number in [1, max]. */
+function parseCount(text: string | undefined, what: string, max: number): number {
+  const value = /^\d+$/.test(text ?? '') ? Number(text) : NaN;
+  if (!Number.isInteger(value) || value < 1 || value > max) {
+    throw bad(`${what} must be a whole number from 1 to ${max}, got "${text ?? ''}"`);
+  }
+  return value;
+}
+
+/** `B1xB2x...`: whole numbers >= 1 whose tree has at most MAX_TREE_NODES draft nodes. */
+function parseBranching(text: string | undefined): number[] {
+  const fields = (text ?? '').split('x');
+  const branching = fields.map((field) => {
+    const value = /^\d+$/.test(field) ? Number(field) : NaN;
+    if (!(value >= 1)) throw bad(`tree branching "${text ?? ''}": "${field}" is not a whole number >= 1`);
+    return value;
+  });
+  let layer = 1;
+  let nodes = 0;
+  for (const b of branching) {
+    layer *= b;
+    nodes += layer;
+  }
+  if (nodes > MAX_TREE_NODES) {
+    throw bad(`tree branching "${text}" makes ${nodes} draft nodes, more than the limit of ${MAX_TREE_NODES}`);
+  }
+  return branching;
+}
+
+/** A decimal number strictly between 0 and 1. */
+function parseThreshold(text: string | undefined): number {
+  const value = /^(\d+\.?\d*|\.\d+)(e-?\d+)?$/.test(text ?? '') ? Number(text) : NaN;
+  if (!(value > 0 && value < 1)) throw bad(`dyspec-t threshold must be a number in (0, 1), got "${text ?? ''}"`);
+  return value;
+}
