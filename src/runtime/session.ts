@@ -1,0 +1,93 @@
+/**
+ * Backend selection and onnxruntime-web session creation. WebGPU is used when it was asked for and the browser
+ * hands out an adapter; otherwise WASM, with the reason recorded so the UI can say why it is slower than expected.
+ */
+import * as ort from 'onnxruntime-web';
+import type { Backend, BackendInfo } from './types';
+
+/** More WASM threads than this rarely helps a small model and starves the UI thread. */
+export const MAX_WASM_THREADS = 4;
+
+/** True when running under Node (tests, CLI): no WebGPU, and WASM runs single-threaded. */
+export function isNode(): boolean {
+  return typeof process !== 'undefined' && typeof process.versions?.node === 'string';
+}
+
+interface GpuNavigator {
+  gpu?: { requestAdapter(): Promise<unknown> };
+  hardwareConcurrency?: number;
+}
+
+function browserNavigator(): GpuNavigator | undefined {
+  return typeof navigator === 'undefined' ? undefined : (navigator as unknown as GpuNavigator);
+}
+
+/** Why WebGPU cannot be used here, or null when an adapter is available. */
+async function webGpuUnavailableReason(): Promise<string | null> {
+  if (isNode()) return 'Node has no WebGPU';
+  const gpu = browserNavigator()?.gpu;
+  if (!gpu) return 'this browser has no navigator.gpu (WebGPU disabled or unsupported)';
+  try {
+    const adapter = await gpu.requestAdapter();
+    return adapter ? null : 'navigator.gpu.requestAdapter() returned no adapter';
+  } catch (e) {
+    return `navigator.gpu.requestAdapter() failed: ${e instanceof Error ? e.message : String(e)}`;
+  }
+}
+
+/**
+ * WASM threads: 1 in Node; in a browser, `requested` (or hardwareConcurrency) capped at MAX_WASM_THREADS, but only
+ * when the page is cross-origin isolated (COOP/COEP), since threads need SharedArrayBuffer.
+ */
+export function wasmThreadCount(requested?: number): number {
+  if (isNode()) return 1;
+  if (typeof crossOriginIsolated === 'undefined' || !crossOriginIsolated) return 1;
+  const cores = browserNavigator()?.hardwareConcurrency ?? 1;
+  return Math.max(1, Math.min(requested ?? cores, cores, MAX_WASM_THREADS));
+}
+
+/** Decides the backend actually used for a request. */
+export async function selectBackend(requested: Backend, numThreads?: number): Promise<BackendInfo> {
+  const threads = wasmThreadCount(numThreads);
+  if (requested === 'webgpu') {
+    const reason = await webGpuUnavailableReason();
+    if (reason === null) return { backend: 'webgpu', threads, fp16: false, fallbackReason: null };
+    return { backend: 'wasm', threads, fp16: false, fallbackReason: `WebGPU requested but not available: ${reason}` };
+  }
+  return { backend: 'wasm', threads, fp16: false, fallbackReason: null };
+}
+
+let configuredThreads: number | null = null;
+
+/**
+ * Sets onnxruntime's global WASM options. The thread count takes effect when the WASM module first loads, so the
+ * first model created fixes it for the page; later calls with another count are ignored by onnxruntime.
+ */
+export function configureOrt(info: BackendInfo, wasmPaths?: string): void {
+  if (configuredThreads === null) {
+    ort.env.wasm.numThreads = info.threads;
+    configuredThreads = info.threads;
+  }
+  if (wasmPaths) ort.env.wasm.wasmPaths = wasmPaths;
+}
+
+/** Options for one inference session over an in-memory model and its external weights. */
+export interface SessionSpec {
+  model: Uint8Array;
+  externalData?: { path: string; data: Uint8Array }[];
+  /** Outputs to keep on the GPU (WebGPU only), e.g. the present key/values. */
+  gpuOutputs?: readonly string[];
+}
+
+/** Creates an onnxruntime-web session on the selected backend. */
+export async function createSession(info: BackendInfo, spec: SessionSpec): Promise<ort.InferenceSession> {
+  const options: ort.InferenceSession.SessionOptions = {
+    executionProviders: [info.backend],
+    graphOptimizationLevel: 'all',
+    externalData: spec.externalData,
+  };
+  if (info.backend === 'webgpu' && spec.gpuOutputs?.length) {
+    options.preferredOutputLocation = Object.fromEntries(spec.gpuOutputs.map((name) => [name, 'gpu-buffer' as const]));
+  }
+  return ort.InferenceSession.create(spec.model, options);
+}
