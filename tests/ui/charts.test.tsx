@@ -1,0 +1,116 @@
+// @vitest-environment jsdom
+import { cleanup, render } from '@testing-library/react';
+import { afterEach, describe, expect, it } from 'vitest';
+import { BudgetChart, CalibrationChart, DepthAcceptanceChart, SpeedupBarChart } from '../../src/ui/charts';
+import { calibrationBins } from '../../src/ui/layout/calibration';
+import { familyOf } from '../../src/ui/layout/comparison';
+import type { ComparisonRow } from '../../src/ui/layout/comparison';
+import { FAMILY_COLORS } from '../../src/ui/theme';
+import { sampleStep } from './layout-fixtures';
+
+afterEach(cleanup);
+
+const row = (strategy: string, budget: number, tau: number, speedup: number, rates: number[]): ComparisonRow => ({
+  strategy,
+  family: familyOf(strategy),
+  budget,
+  tau,
+  speedup,
+  tokensPerSecond: 20 * speedup,
+  acceptanceRatePerDepth: rates,
+});
+
+const ROWS: ComparisonRow[] = [
+  row('ar', 0, 1, 1, []),
+  row('chain:4', 4, 2.6, 1.5, [0.8, 0.7, 0.6, 0.5]),
+  row('chain:8', 8, 3.1, 1.6, [0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.3, 0.2]),
+  row('tree:2x2x1', 10, 3.0, 1.7, [0.9, 0.7, 0.5]),
+  row('sequoia:16', 16, 3.5, 1.9, [0.92, 0.75, 0.6, 0.4]),
+  row('dyspec:16', 16, 3.7, 2.1, [0.93, 0.8, 0.62, 0.45, 0.3]),
+  row('dyspec:32', 32, 4.1, 2.0, [0.95, 0.82, 0.66, 0.5, 0.35, 0.2]),
+];
+
+describe('SpeedupBarChart', () => {
+  it('draws one bar per strategy, coloured by family, and the 1.0 line', () => {
+    const { container } = render(<SpeedupBarChart rows={ROWS} />);
+    const bars = container.querySelectorAll('rect.bar');
+    expect(bars).toHaveLength(ROWS.length);
+    expect(bars[5].getAttribute('fill')).toBe(FAMILY_COLORS.dyspec);
+    expect(container.querySelectorAll('.reference-line')).toHaveLength(1);
+    const svg = container.querySelector('svg')!;
+    expect(svg.getAttribute('aria-label')).toBe('Speedup vs autoregressive decoding');
+    expect(svg.querySelector('title')!.textContent).toBe('Speedup vs autoregressive decoding');
+    expect(svg.querySelector('desc')!.textContent).toContain('dyspec:16: 2.10×');
+    expect(container.querySelector('.x-label')!.textContent).toBe('strategy');
+    expect(container.querySelector('.y-label')!.textContent).toBe('speedup (×)');
+    // Taller bars for larger speedups.
+    const h = (i: number) => Number(bars[i].getAttribute('height'));
+    expect(h(5)).toBeGreaterThan(h(1));
+  });
+
+  it('shows an empty state and keeps strategy names as text', () => {
+    const { container, rerender } = render(<SpeedupBarChart rows={[]} />);
+    expect(container.querySelectorAll('rect.bar')).toHaveLength(0);
+    expect(container.querySelector('.empty')).not.toBeNull();
+    rerender(<SpeedupBarChart rows={[row('<img src=x onerror=alert(1)>', 3, 2, 1.2, [])]} />);
+    expect(container.querySelectorAll('rect.bar')).toHaveLength(1);
+    expect(container.querySelector('img')).toBeNull();
+  });
+});
+
+describe('BudgetChart', () => {
+  it('draws one line per family and one labelled point per speculative strategy', () => {
+    const { container } = render(<BudgetChart rows={ROWS} metric="tau" />);
+    const lines = container.querySelectorAll('path.series-line');
+    expect(Array.from(lines).map((l) => l.getAttribute('class'))).toEqual([
+      'series-line family-chain',
+      'series-line family-tree',
+      'series-line family-sequoia',
+      'series-line family-dyspec',
+    ]);
+    expect(container.querySelectorAll('circle.point')).toHaveLength(6);
+    expect(Array.from(container.querySelectorAll('text.point-label')).map((t) => t.textContent)).toContain('dyspec:32');
+    expect(container.querySelectorAll('.legend-item')).toHaveLength(4);
+    expect(container.querySelector('.y-label')!.textContent).toMatch(/τ/);
+  });
+
+  it('switches to speedup', () => {
+    const { container } = render(<BudgetChart rows={ROWS.slice(0, 3)} metric="speedup" />);
+    expect(container.querySelectorAll('path.series-line')).toHaveLength(1);
+    expect(container.querySelectorAll('circle.point')).toHaveLength(2);
+    expect(container.querySelector('svg')!.getAttribute('aria-label')).toBe('Speedup vs node budget');
+  });
+});
+
+describe('DepthAcceptanceChart', () => {
+  it('draws a line per strategy with per-depth rates and a point per depth', () => {
+    const { container } = render(<DepthAcceptanceChart rows={ROWS} />);
+    expect(container.querySelectorAll('path.series-line')).toHaveLength(6);
+    const expectedPoints = ROWS.reduce((s, r) => s + r.acceptanceRatePerDepth.length, 0);
+    expect(container.querySelectorAll('circle.point')).toHaveLength(expectedPoints);
+    expect(container.querySelectorAll('.legend-item')).toHaveLength(6);
+    expect(container.querySelector('.x-label')!.textContent).toBe('depth in the tree');
+  });
+});
+
+describe('CalibrationChart', () => {
+  it('draws the diagonal and a point and bar per non-empty bin, sized by count', () => {
+    const bins = calibrationBins([sampleStep(0), sampleStep(1), sampleStep(2, { decisions: sampleStep().decisions })]);
+    const { container } = render(<CalibrationChart bins={bins} />);
+    expect(container.querySelectorAll('line.diagonal')).toHaveLength(1);
+    const points = container.querySelectorAll('circle.point');
+    expect(points).toHaveLength(bins.filter((b) => b.count > 0).length);
+    expect(container.querySelectorAll('rect.bin-bar')).toHaveLength(points.length);
+    expect(container.querySelector('.sample-count')!.textContent).toMatch(/^12 examined/);
+  });
+
+  it('sizes points by count', () => {
+    const bins = [
+      { lo: 0, hi: 0.5, meanDraftProb: 0.3, acceptanceRate: 0.2, count: 5 },
+      { lo: 0.5, hi: 1, meanDraftProb: 0.8, acceptanceRate: 0.9, count: 500 },
+    ];
+    const { container } = render(<CalibrationChart bins={bins} />);
+    const r = Array.from(container.querySelectorAll('circle.point')).map((c) => Number(c.getAttribute('r')));
+    expect(r[1]).toBeGreaterThan(r[0]);
+  });
+});
