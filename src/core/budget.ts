@@ -220,8 +220,10 @@ export interface CostModel {
   verifyScale: number;
   /** Observed / predicted draft time. */
   draftScale: number;
-  /** Per-step time outside the draft and verify calls (tree, commit, sampling), ms. */
+  /** Per-step time outside the draft and verify calls (tree, commit, sampling), ms: the fixed part... */
   overheadMs: number;
+  /** ...and the part per tree node (root included): target distributions, draws and heap work grow with the tree. */
+  overheadPerNodeMs?: number;
 }
 
 /** The predicted outcome of one budget. */
@@ -245,7 +247,7 @@ export function predictBudgets(
   return budgets.map((budget) => {
     const verify = latencyAt(cost.targetLatency, budget + 1) * cost.verifyScale;
     const draft = predictedDraftMs(curve, cost.draftCalls, cost.draftLatency, budget) * cost.draftScale;
-    const stepMs = verify + draft + cost.overheadMs;
+    const stepMs = verify + draft + cost.overheadMs + (cost.overheadPerNodeMs ?? 0) * (budget + 1);
     return {
       budget,
       expectedAccepted: expected[budget],
@@ -364,15 +366,16 @@ function calibrate(steps: readonly StepRecord[], options: BudgetChooserOptions, 
   let verifyPred = 0;
   let draftObs = 0;
   let draftPred = 0;
-  let overhead = 0;
+  const sizes: number[] = [];
+  const overheads: number[] = [];
   for (const s of steps) {
     verifyObs += s.timings.verify;
     verifyPred += latencyAt(options.targetLatency, s.tree.parents.length);
     draftObs += s.timings.draft;
     draftPred += predictedDraftMs(curve, draftCalls, options.draftLatency, s.tree.parents.length - 1);
-    overhead += Math.max(0, s.timings.total - s.timings.draft - s.timings.verify);
+    sizes.push(s.tree.parents.length);
+    overheads.push(Math.max(0, s.timings.total - s.timings.draft - s.timings.verify));
   }
-  const n = steps.length;
   const priorVerify = 2 * latencyAt(options.targetLatency, 1);
   const priorDraft = 2 * latencyAt(options.draftLatency, 1);
   return {
@@ -381,8 +384,35 @@ function calibrate(steps: readonly StepRecord[], options: BudgetChooserOptions, 
     draftCalls,
     verifyScale: (verifyObs + priorVerify) / (verifyPred + priorVerify),
     draftScale: (draftObs + priorDraft) / (draftPred + priorDraft),
-    overheadMs: n > 0 ? overhead / n : 0,
+    ...fitOverhead(sizes, overheads),
   };
+}
+
+/**
+ * overhead(size) = fixed + perNode * size. A least-squares line when the steps had different tree sizes (an auto
+ * run that changed budget); otherwise all of it per node, since a fixed budget cannot tell the two apart and most of
+ * the work (a target distribution and a verifier check per node, the draws, the heap) grows with the tree.
+ */
+function fitOverhead(
+  sizes: readonly number[],
+  overheads: readonly number[],
+): { overheadMs: number; overheadPerNodeMs: number } {
+  const n = sizes.length;
+  if (n === 0) return { overheadMs: 0, overheadPerNodeMs: 0 };
+  const mx = sizes.reduce((a, b) => a + b, 0) / n;
+  const my = overheads.reduce((a, b) => a + b, 0) / n;
+  let sxx = 0;
+  let sxy = 0;
+  for (let i = 0; i < n; i++) {
+    sxx += (sizes[i] - mx) ** 2;
+    sxy += (sizes[i] - mx) * (overheads[i] - my);
+  }
+  if (sxx / n > 0.25) {
+    const slope = Math.max(0, sxy / sxx);
+    const fixed = my - slope * mx;
+    if (fixed >= 0) return { overheadMs: fixed, overheadPerNodeMs: slope };
+  }
+  return { overheadMs: 0, overheadPerNodeMs: my / mx };
 }
 
 /**

@@ -1,0 +1,242 @@
+/**
+ * The bench: every strategy on every prompt in one process, so speedups compare runs on the same machine, backend
+ * and load (DESIGN.md §5).
+ *
+ * Order: a warm-up run of every strategy first (JIT, allocator and onnxruntime kernel caches warm; the auto
+ * choosers see their first steps; the per-rank acceptance that shapes Sequoia trees is measured and then frozen),
+ * then prompt-major with the strategy order rotated by one per prompt, so no strategy always runs first or right
+ * after another one, and slow drift of the machine spreads over all strategies alike.
+ */
+import { latencyAt } from '../core/budget';
+import { computeMetrics, efficiency, type Metrics, type TimeSplit } from '../core/metrics';
+import type { SamplingParams } from '../core/sampling';
+import type { StepRecord } from '../core/step';
+import { formatStrategy, isAutoStrategy, parseStrategy, type Strategy } from '../core/strategy';
+import type { LatencyProfile } from './latency';
+import type { PromptEntry } from './prompts';
+import type { Runner } from './runner';
+
+/** What to run. */
+export interface BenchConfig {
+  /** Strategy texts; `ar` is added first when missing (every speedup needs it). */
+  strategies: readonly string[];
+  prompts: readonly PromptEntry[];
+  maxNewTokens: number;
+  params: SamplingParams;
+  seed: number;
+  /** Budgets of the sweep run next to each `auto` strategy (added as extra rows when not listed). */
+  autoSweep: readonly number[];
+  /** Tokens of each warm-up run. */
+  warmupTokens: number;
+}
+
+/** One strategy's results over all prompts (field names as vLLM / the issue). */
+export interface BenchRow {
+  strategy: string;
+  /** True for rows the bench added (the `ar` baseline, the sweep next to an `auto` strategy). */
+  added: boolean;
+  prompts: number;
+  tokens: number;
+  wall_ms: number;
+  mean_acceptance_length: number;
+  tokens_per_second: number;
+  speedup_vs_ar: number;
+  draft_n: number;
+  draft_n_accepted: number;
+  verify_steps: number;
+  draft_calls: number;
+  acceptance_rate: number;
+  acceptance_rate_per_depth: number[];
+  /** Mean tree size per step, root included (the verify call's token count). */
+  mean_tree_size: number;
+  /** Milliseconds per part, summed over the steps. */
+  time_ms: TimeSplit;
+  /** Each part's share of the step time. */
+  time_share: Omit<TimeSplit, 'total'>;
+  /** (tree + commit + sampling) / step time. */
+  overhead_share: number;
+  /** speedup / (tau * t(1) / t(tree size)), t = the target's measured profile. */
+  efficiency: number;
+  /** At T = 0: every prompt's tokens equal the `ar` tokens; null at T > 0. */
+  greedy_identical: boolean | null;
+  /** `auto` strategies: the budget chosen for each prompt, in prompt order. */
+  chosen_budgets?: number[];
+}
+
+/** How an `auto` strategy did against the best fixed budget of the sweep. */
+export interface AutoComparison {
+  strategy: string;
+  chosen_budgets: number[];
+  speedup_vs_ar: number;
+  best_sweep_strategy: string;
+  best_sweep_speedup: number;
+  /** auto speedup / best sweep speedup (target >= 0.95). */
+  ratio: number;
+}
+
+/** The bench's results. */
+export interface BenchResult {
+  rows: BenchRow[];
+  auto: AutoComparison[];
+  profile: { target: LatencyProfile; draft: LatencyProfile };
+  sequoia_acceptance: number[];
+}
+
+interface Plan {
+  text: string;
+  strategy: Strategy;
+  added: boolean;
+}
+
+/** The strategies to run, in order: `ar` first if missing, each `auto` followed by its sweep. Duplicates dropped. */
+export function planStrategies(texts: readonly string[], autoSweep: readonly number[]): Plan[] {
+  const plans: Plan[] = [];
+  const seen = new Set<string>();
+  const add = (strategy: Strategy, added: boolean): void => {
+    const text = formatStrategy(strategy);
+    if (seen.has(text)) return;
+    seen.add(text);
+    plans.push({ text, strategy, added });
+  };
+  const parsed = texts.map(parseStrategy);
+  if (!parsed.some((s) => s.kind === 'ar')) add({ kind: 'ar' }, true);
+  for (const s of parsed) add(s, false);
+  for (const s of parsed) {
+    if (!isAutoStrategy(s)) continue;
+    for (const budget of autoSweep) {
+      const listed = parsed.map(formatStrategy).includes(`${s.kind}:${budget}`);
+      add(s.kind === 'dyspec' ? { kind: 'dyspec', budget } : { kind: 'sequoia', budget, maxDepth: null }, !listed);
+    }
+  }
+  return plans;
+}
+
+/** Runs the bench. `log` gets one progress line per prompt. */
+export async function runBench(runner: Runner, config: BenchConfig, log: (line: string) => void): Promise<BenchResult> {
+  const plans = planStrategies(config.strategies, config.autoSweep);
+  const { params, maxNewTokens } = config;
+  const prompts = config.prompts.map((p) => runner.pair.tokenizer.encode(p.text));
+  const target = await runner.profile('target');
+  const draft = await runner.profile('draft');
+
+  log(`warm-up: ${plans.length} strategies x ${config.warmupTokens} tokens`);
+  for (const plan of plans) {
+    const warm = {
+      prompt: prompts[0],
+      strategy: plan.strategy,
+      params,
+      maxNewTokens: config.warmupTokens,
+      seed: config.seed,
+    };
+    await runner.run(warm);
+  }
+  const sequoiaAcceptance = runner.freezeSequoiaAcceptance();
+
+  const acc = plans.map(() => ({
+    steps: [] as StepRecord[],
+    wallMs: 0,
+    tokens: [] as number[][],
+    chosen: [] as number[],
+  }));
+  for (let i = 0; i < prompts.length; i++) {
+    for (let j = 0; j < plans.length; j++) {
+      const k = (i + j) % plans.length; // rotated order
+      const run = await runner.run({
+        prompt: prompts[i],
+        strategy: plans[k].strategy,
+        params,
+        maxNewTokens,
+        seed: config.seed + i,
+      });
+      acc[k].steps.push(...run.steps);
+      acc[k].wallMs += run.wallMs;
+      acc[k].tokens[i] = run.tokens;
+      const resolved = parseStrategy(run.resolved);
+      if (resolved.kind === 'dyspec' || resolved.kind === 'sequoia') acc[k].chosen.push(resolved.budget as number);
+    }
+    log(`prompt ${i + 1}/${prompts.length} done`);
+  }
+
+  const metrics = acc.map((a) => computeMetrics(a.steps, a.wallMs));
+  const arIndex = plans.findIndex((p) => p.strategy.kind === 'ar');
+  const arRate = metrics[arIndex].tokens_per_second;
+  const rows = plans.map((plan, k) =>
+    toRow(plan, metrics[k], acc[k], {
+      arRate,
+      target,
+      greedy: params.temperature === 0 ? acc[arIndex].tokens : null,
+      prompts: prompts.length,
+    }),
+  );
+  return { rows, auto: compareAuto(rows), profile: { target, draft }, sequoia_acceptance: sequoiaAcceptance };
+}
+
+function toRow(
+  plan: Plan,
+  m: Metrics,
+  a: { steps: StepRecord[]; tokens: number[][]; chosen: number[] },
+  ctx: { arRate: number; target: LatencyProfile; greedy: number[][] | null; prompts: number },
+): BenchRow {
+  const speedup = ctx.arRate > 0 ? m.tokens_per_second / ctx.arRate : NaN;
+  const sizes = a.steps.map((s) => s.tree.tokens.length);
+  const meanSize = sizes.reduce((x, y) => x + y, 0) / Math.max(1, sizes.length);
+  // The verify-cost ratio averaged over the steps' actual sizes (t is not linear, so not t(mean size)).
+  const tN = a.steps.reduce((x, s) => x + latencyAt(ctx.target, s.tree.tokens.length), 0) / Math.max(1, a.steps.length);
+  const t = m.time_ms;
+  const share = (v: number): number => (t.total > 0 ? v / t.total : 0);
+  const greedy = ctx.greedy;
+  return {
+    strategy: plan.text,
+    added: plan.added,
+    prompts: ctx.prompts,
+    tokens: m.tokens_emitted,
+    wall_ms: m.wall_ms,
+    mean_acceptance_length: m.mean_acceptance_length,
+    tokens_per_second: m.tokens_per_second,
+    speedup_vs_ar: speedup,
+    draft_n: m.draft_n,
+    draft_n_accepted: m.draft_n_accepted,
+    verify_steps: m.verify_steps,
+    draft_calls: m.draft_calls,
+    acceptance_rate: m.acceptance_rate,
+    acceptance_rate_per_depth: m.acceptance_rate_per_depth,
+    mean_tree_size: meanSize,
+    time_ms: t,
+    time_share: {
+      draft: share(t.draft),
+      verify: share(t.verify),
+      tree: share(t.tree),
+      commit: share(t.commit),
+      sampling: share(t.sampling),
+    },
+    overhead_share: share(t.tree + t.commit + t.sampling),
+    efficiency: efficiency(speedup, m.mean_acceptance_length, latencyAt(ctx.target, 1), tN),
+    greedy_identical: greedy ? a.tokens.every((tokens, i) => sameTokens(tokens, greedy[i])) : null,
+    ...(isAutoStrategy(parseStrategy(plan.text)) ? { chosen_budgets: a.chosen } : {}),
+  };
+}
+
+function sameTokens(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((t, i) => t === b[i]);
+}
+
+/** Each `auto` row against the fastest fixed-budget row of the same kind. */
+function compareAuto(rows: readonly BenchRow[]): AutoComparison[] {
+  const out: AutoComparison[] = [];
+  for (const row of rows) {
+    if (!row.chosen_budgets) continue;
+    const kind = parseStrategy(row.strategy).kind;
+    const sweep = rows.filter((r) => !r.chosen_budgets && parseStrategy(r.strategy).kind === kind);
+    if (sweep.length === 0) continue;
+    const best = sweep.reduce((x, y) => (y.speedup_vs_ar > x.speedup_vs_ar ? y : x));
+    out.push({
+      strategy: row.strategy,
+      chosen_budgets: row.chosen_budgets,
+      speedup_vs_ar: row.speedup_vs_ar,
+      best_sweep_strategy: best.strategy,
+      best_sweep_speedup: best.speedup_vs_ar,
+      ratio: row.speedup_vs_ar / best.speedup_vs_ar,
+    });
+  }
+  return out;
+}

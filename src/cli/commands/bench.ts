@@ -1,0 +1,151 @@
+/** `bench`: every strategy on every prompt in one process; JSON rows plus a readable table. */
+import { formatHelp, int, list, Opt, parseOptions, text, UsageError } from '../args';
+import { runBench, type AutoComparison, type BenchRow } from '../bench-run';
+import type { Command } from '../command';
+import { writeJsonFile } from '../io';
+import { formatMachine, machineInfo } from '../machine';
+import { modelOptions, samplingOptions, seedOption, strategyOption, toSamplingParams } from '../options';
+import { readPrompts } from '../prompts';
+import { Runner } from '../runner';
+import { formatTable } from '../table';
+
+/** `--auto-sweep 4,8,16` or `none`. */
+const sweepOption = Opt.of(
+  (raw, flag) => {
+    if (raw.trim().toLowerCase() === 'none') return [];
+    return list('LIST', '')
+      .parse(raw, flag)
+      .map((s) => {
+        if (!/^\d+$/.test(s) || Number(s) < 1)
+          throw new UsageError(`${flag} expects budgets >= 1 or 'none', got '${s}'`);
+        return Number(s);
+      });
+  },
+  'LIST',
+  "budgets run next to each auto strategy to compare its choice with ('none' to skip)",
+).default([1, 2, 4, 8, 16, 32]);
+
+const OPTIONS = {
+  strategies: list('LIST', 'comma-separated strategies (ar is added when missing)').required(),
+  prompts: text('FILE', 'prompts: .jsonl ({"prompt": ...} per line) or text (one per line)').required(),
+  maxNewTokens: int('N', 'new tokens per prompt at most', 1).default(64),
+  ...samplingOptions(0),
+  seed: seedOption,
+  ...modelOptions,
+  limit: int('K', 'use only the first K prompts', 1),
+  autoSweep: sweepOption,
+  warmupTokens: int('N', 'tokens of the warm-up run of each strategy', 1).default(16),
+  out: text('FILE', 'where to write { machine, rows, ... }').required(),
+};
+
+const SUMMARY =
+  'Runs every strategy on every prompt in one process (after a warm-up, prompt-major, strategy order rotated per ' +
+  'prompt) and writes { machine, settings, rows, auto, profile }; speedup_vs_ar compares with the ar run of the ' +
+  'same prompts in this process.';
+
+/** The `bench` command. */
+export const benchCommand: Command = {
+  name: 'bench',
+  summary: 'run strategies on a prompt set; speedups, acceptance, time split, auto vs sweep',
+  async run(argv, { io, loader }) {
+    const parsed = parseOptions('bench', OPTIONS, argv);
+    if (parsed.help) {
+      io.out(formatHelp('bench', SUMMARY, OPTIONS));
+      return 0;
+    }
+    const o = parsed.options;
+    const check = strategyOption('');
+    const strategies = o.strategies.map((s) => check.parse(s, '--strategies'));
+    const params = toSamplingParams(o);
+    const prompts = (await readPrompts(o.prompts)).slice(0, o.limit ?? Infinity);
+    const pair = await loader.pair(o.draft, o.target);
+    const machine = machineInfo(pair.target.backend);
+    io.err(formatMachine(machine));
+    const runner = new Runner(pair, (line) => io.err(line));
+    const result = await runBench(
+      runner,
+      {
+        strategies,
+        prompts,
+        maxNewTokens: o.maxNewTokens,
+        params,
+        seed: o.seed,
+        autoSweep: o.autoSweep,
+        warmupTokens: Math.min(o.warmupTokens, o.maxNewTokens),
+      },
+      (line) => io.err(line),
+    );
+    const settings = {
+      prompts_file: o.prompts,
+      prompts: prompts.length,
+      max_new_tokens: o.maxNewTokens,
+      ...params,
+      seed: o.seed,
+      draft: { id: pair.draft.id, hash: pair.draft.hash },
+      target: { id: pair.target.id, hash: pair.target.hash },
+    };
+    await writeJsonFile(o.out, { machine, settings, ...result });
+    io.out(`${formatMachine(machine)}\n`);
+    io.out(
+      `${prompts.length} prompts x ${o.maxNewTokens} tokens, T = ${params.temperature}, top-p ${params.topP}, seed ${o.seed}\n\n`,
+    );
+    io.out(formatBenchTable(result.rows));
+    if (result.rows.some((r) => r.added))
+      io.out('* added by the bench (the ar baseline, or the sweep next to an auto strategy)\n');
+    for (const line of formatAuto(result.auto)) io.out(`${line}\n`);
+    return 0;
+  },
+};
+
+const pct = (v: number): string => `${(100 * v).toFixed(1)}%`;
+
+/** The readable table of bench rows. */
+export function formatBenchTable(rows: readonly BenchRow[]): string {
+  return formatTable(
+    [
+      'strategy',
+      'tau',
+      'tok/s',
+      'speedup',
+      'draft_n',
+      'accepted',
+      'steps',
+      'tree',
+      'draft',
+      'verify',
+      'overhead',
+      'eff',
+      'greedy=',
+    ],
+    rows.map((r) => [
+      r.strategy + (r.added ? ' *' : ''),
+      r.mean_acceptance_length.toFixed(2),
+      r.tokens_per_second.toFixed(1),
+      `${r.speedup_vs_ar.toFixed(2)}x`,
+      String(r.draft_n),
+      String(r.draft_n_accepted),
+      String(r.verify_steps),
+      r.mean_tree_size.toFixed(1),
+      pct(r.time_share.draft),
+      pct(r.time_share.verify),
+      pct(r.overhead_share),
+      r.efficiency.toFixed(2),
+      r.greedy_identical === null ? '-' : r.greedy_identical ? 'yes' : 'NO',
+    ]),
+  );
+}
+
+/** Lines comparing each auto strategy with its sweep. */
+export function formatAuto(auto: readonly AutoComparison[]): string[] {
+  const lines: string[] = [];
+  for (const a of auto) {
+    const counts = new Map<number, number>();
+    for (const b of a.chosen_budgets) counts.set(b, (counts.get(b) ?? 0) + 1);
+    const chosen = [...counts.entries()].map(([b, n]) => `${b} (x${n})`).join(', ');
+    lines.push(
+      `${a.strategy}: chose ${chosen}; speedup ${a.speedup_vs_ar.toFixed(2)}x vs best sweep ${a.best_sweep_strategy} ` +
+        `${a.best_sweep_speedup.toFixed(2)}x = ${pct(a.ratio)} (target >= 95%)`,
+    );
+  }
+  return lines;
+}

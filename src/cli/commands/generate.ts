@@ -1,0 +1,71 @@
+/** `generate`: one continuation of a prompt, printed; optionally the text, ids, metrics and trace as JSON. */
+import { parseStrategy } from '../../core/strategy';
+import { flag, formatHelp, int, parseOptions, text } from '../args';
+import type { Command } from '../command';
+import { writeJsonFile } from '../io';
+import { modelOptions, samplingOptions, seedOption, strategyOption, toSamplingParams } from '../options';
+import { Runner } from '../runner';
+import { runTrace } from '../trace-doc';
+
+const OPTIONS = {
+  prompt: text('TEXT', 'the prompt').required(),
+  strategy: strategyOption(
+    'decoding strategy: ar, chain:G, tree:B1xB2.., sequoia:N[:D], dyspec:N, dyspec-t:T[:CAP], dyspec:auto, sequoia:auto',
+  ).default('dyspec:8'),
+  maxNewTokens: int('N', 'new tokens to generate at most', 1).default(64),
+  ...samplingOptions(0),
+  seed: seedOption,
+  ...modelOptions,
+  json: text('FILE', 'also write { text, token_ids, metrics, trace } (trace in the versioned schema) to FILE'),
+  quiet: flag('do not print the metrics summary on stderr'),
+};
+
+const SUMMARY =
+  'Generates a continuation of --prompt with the draft/target pair and prints it (the continuation only).';
+
+/** The `generate` command. */
+export const generateCommand: Command = {
+  name: 'generate',
+  summary: 'print one continuation of a prompt (optionally with metrics and the trace as JSON)',
+  async run(argv, { io, loader }) {
+    const parsed = parseOptions('generate', OPTIONS, argv);
+    if (parsed.help) {
+      io.out(formatHelp('generate', SUMMARY, OPTIONS));
+      return 0;
+    }
+    const o = parsed.options;
+    const params = toSamplingParams(o);
+    const pair = await loader.pair(o.draft, o.target);
+    const runner = new Runner(pair, (line) => io.err(line));
+    const prompt = pair.tokenizer.encode(o.prompt);
+    const run = await runner.run({
+      prompt,
+      strategy: parseStrategy(o.strategy),
+      params,
+      maxNewTokens: o.maxNewTokens,
+      seed: o.seed,
+    });
+    const text = pair.tokenizer.decode(run.tokens);
+    io.out(`${text}\n`);
+    const { trace, metrics } = runTrace(
+      {
+        pair,
+        promptText: o.prompt,
+        promptIds: prompt,
+        requested: o.strategy,
+        params,
+        seed: o.seed,
+        maxNewTokens: o.maxNewTokens,
+      },
+      run,
+    );
+    if (!o.quiet) {
+      io.err(
+        `${run.resolved}: ${run.tokens.length} tokens (${run.stopReason}), tau ${metrics.mean_acceptance_length.toFixed(2)}, ` +
+          `${metrics.tokens_per_second.toFixed(1)} tokens/s, ${metrics.verify_steps} target calls`,
+      );
+    }
+    if (o.json) await writeJsonFile(o.json, { text, token_ids: run.tokens, metrics, trace });
+    return 0;
+  },
+};

@@ -1,0 +1,209 @@
+import { describe, expect, it } from 'vitest';
+import {
+  bestPrediction,
+  countAcceptanceByRank,
+  createBudgetChooser,
+  latencyAt,
+  positionalCurve,
+  predictBudgets,
+  prefixAcceptedCurve,
+  type CostModel,
+  type LatencyTable,
+} from '../../src/core/budget';
+import { optimalSequoiaShape } from '../../src/core/builders/sequoia';
+import { Rng } from '../../src/core/rng';
+import type { StepRecord } from '../../src/core/step';
+
+/** CPU-like verify cost: grows roughly linearly past a few tokens (DESIGN.md §6). */
+const CPU_TARGET: LatencyTable = { sizes: [1, 2, 4, 8, 16, 32, 64], ms: [10, 11, 13, 18, 30, 55, 105] };
+/** GPU-like verify cost: flat up to tens of tokens. */
+const GPU_TARGET: LatencyTable = { sizes: [1, 2, 4, 8, 16, 32, 64], ms: [10, 10, 10, 10.2, 10.5, 11, 14] };
+const DRAFT: LatencyTable = { sizes: [1, 2, 4, 8, 16, 32, 64], ms: [1, 1.1, 1.2, 1.5, 2, 3.5, 6] };
+
+/**
+ * A tree of `size` draft nodes in DySpec pop order (best-first by reach under the positional model, which is how
+ * the greedy heap orders nodes), from the Sequoia-optimal shape.
+ */
+function popOrderedTree(p: readonly number[], size: number): { parents: number[]; ranks: number[] } {
+  const shape = optimalSequoiaShape(p, size, size).parents;
+  const reach: number[] = [];
+  const rank: number[] = [];
+  const count = shape.map(() => 0);
+  shape.forEach((parent, i) => {
+    rank.push(parent < 0 ? 0 : count[parent]++);
+    reach.push(parent < 0 ? 1 : reach[parent] * p[rank[i]]);
+  });
+  const order = shape.map((_, i) => i).sort((a, b) => reach[b] - reach[a] || a - b);
+  const newIndex = new Map(order.map((old, i) => [old, i] as const));
+  return {
+    parents: order.map((old) => (shape[old] < 0 ? -1 : (newIndex.get(shape[old]) as number))),
+    ranks: order.map((old) => rank[old]),
+  };
+}
+
+/**
+ * Steps simulated under the positional model with true marginals `p`: at each reached node the k-th child is the
+ * accepted one with probability p_k (exclusive), timings from the latency tables.
+ */
+function simulateSteps(
+  p: readonly number[],
+  budget: number,
+  count: number,
+  seed: number,
+  target = CPU_TARGET,
+): StepRecord[] {
+  const rng = new Rng(seed);
+  const { parents, ranks } = popOrderedTree(p, budget);
+  const children = parents.map(() => [] as number[]);
+  parents.forEach((parent, i) => parent >= 0 && children[parent].push(i));
+  const steps: StepRecord[] = [];
+  for (let s = 0; s < count; s++) {
+    const path = [0];
+    for (let node = 0; ;) {
+      let u = rng.next();
+      const next = children[node].find((c) => (u -= p[ranks[c]]) < 0);
+      if (next === undefined) break;
+      path.push(next);
+      node = next;
+    }
+    const n = parents.length;
+    const verify = latencyAt(target, n);
+    const draft = children.filter((c) => c.length > 0).length * latencyAt(DRAFT, 1);
+    steps.push({
+      index: s,
+      tree: {
+        tokens: parents.map((_, i) => i),
+        parents,
+        ranks,
+        draftProbs: parents.map(() => 0.5),
+        estimates: parents.map(() => 0.5),
+        targetProbs: parents.map(() => null),
+      },
+      decisions: parents.map((_, i) => (path.includes(i) ? 'accepted' : 'unvisited')),
+      acceptedPath: path,
+      bonusToken: 0,
+      emitted: path.map(() => 0),
+      draftCalls: children.filter((c) => c.length > 0).length,
+      timings: { draft, verify, tree: 0.1, commit: 0.1, sampling: 0.1, total: draft + verify + 0.3 },
+    });
+  }
+  return steps;
+}
+
+/** True tokens/s of every budget under the positional model with marginals `p`. */
+function trueThroughput(p: readonly number[], budgets: readonly number[], target: LatencyTable): Map<number, number> {
+  const curve = positionalCurve(p, 64, 64, DRAFT);
+  const cost: CostModel = {
+    targetLatency: target,
+    draftLatency: DRAFT,
+    draftCalls: 'per-node',
+    verifyScale: 1,
+    draftScale: 1,
+    overheadMs: 0.3,
+  };
+  return new Map(predictBudgets(curve, curve.expected, cost, budgets).map((x) => [x.budget, x.tokensPerSecond]));
+}
+
+const BUDGETS = [1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64];
+const HIGH = [0.8, 0.1, 0.04, 0.02];
+const LOW = [0.35, 0.15, 0.08, 0.04];
+
+describe('latencyAt', () => {
+  it('interpolates between measured sizes, clamps below and extends the last slope above', () => {
+    const t: LatencyTable = { sizes: [1, 4, 8], ms: [2, 5, 9] };
+    expect(latencyAt(t, 1)).toBe(2);
+    expect(latencyAt(t, 0)).toBe(2);
+    expect(latencyAt(t, 2)).toBeCloseTo(3);
+    expect(latencyAt(t, 6)).toBeCloseTo(7);
+    expect(latencyAt(t, 12)).toBeCloseTo(13);
+    expect(latencyAt((n) => n * 3, 4)).toBe(12);
+  });
+});
+
+describe('positionalCurve', () => {
+  it('matches the Sequoia DP optimum for non-increasing acceptance', () => {
+    for (const p of [HIGH, LOW, [0.6, 0.3], [0.5, 0.25, 0.125, 0.0625]]) {
+      const curve = positionalCurve(p, 12, 12, DRAFT);
+      for (let n = 1; n <= 12; n++) {
+        expect(curve.expected[n]).toBeCloseTo(optimalSequoiaShape(p, n, n).expectedAcceptedLength, 9);
+      }
+    }
+  });
+
+  it('respects the depth cap (a chain under depth 2 holds two nodes of value p1 and p1^2)', () => {
+    const curve = positionalCurve([0.9], 4, 2, DRAFT);
+    expect(curve.expected[2]).toBeCloseTo(0.9 + 0.81);
+    expect(curve.expected[4]).toBeCloseTo(0.9 + 0.81); // no room: extra nodes add nothing
+    expect(curve.depth[2]).toBe(2);
+  });
+});
+
+describe('prefixAcceptedCurve', () => {
+  it('counts the accepted path nodes inside each budget prefix', () => {
+    const [step] = simulateSteps(HIGH, 6, 1, 3);
+    step.acceptedPath = [0, 1, 3];
+    const { mean, count } = prefixAcceptedCurve([step], 8);
+    expect(mean.slice(0, 7)).toEqual([0, 1, 1, 2, 2, 2, 2]);
+    expect(count.slice(6)).toEqual([1, 0, 0]);
+  });
+});
+
+describe('budget choice', () => {
+  it('picks the argmax of predicted throughput', () => {
+    const curve = positionalCurve(HIGH, 64, 64, DRAFT);
+    const cost: CostModel = {
+      targetLatency: CPU_TARGET,
+      draftLatency: DRAFT,
+      draftCalls: 'per-node',
+      verifyScale: 1,
+      draftScale: 1,
+      overheadMs: 0,
+    };
+    const predictions = predictBudgets(curve, curve.expected, cost, BUDGETS);
+    const best = bestPrediction(predictions);
+    for (const p of predictions) expect(best.tokensPerSecond).toBeGreaterThanOrEqual(p.tokensPerSecond);
+    const flat = bestPrediction(predictBudgets(curve, curve.expected, { ...cost, targetLatency: GPU_TARGET }, BUDGETS));
+    // Flat verify cost pays for bigger trees (DESIGN.md §6).
+    expect(flat.budget).toBeGreaterThan(best.budget);
+  });
+
+  it('lands within 5% of the best budget once it has seen the run', () => {
+    for (const [p, target] of [
+      [HIGH, CPU_TARGET],
+      [LOW, CPU_TARGET],
+      [HIGH, GPU_TARGET],
+    ] as const) {
+      const chooser = createBudgetChooser({
+        targetLatency: target,
+        draftLatency: DRAFT,
+        budgets: BUDGETS,
+        prefixConsistent: true,
+      });
+      const steps: StepRecord[] = [];
+      for (let run = 0; run < 8; run++) steps.push(...simulateSteps(p, chooser.choose(steps), 16, run, target));
+      const truth = trueThroughput(p, BUDGETS, target);
+      const best = Math.max(...truth.values());
+      const pick = chooser.choose(steps);
+      expect(truth.get(pick) as number).toBeGreaterThanOrEqual(0.95 * best);
+    }
+  });
+
+  it('adapts when the acceptance changes', () => {
+    const chooser = createBudgetChooser({
+      targetLatency: CPU_TARGET,
+      draftLatency: DRAFT,
+      budgets: BUDGETS,
+      prefixConsistent: true,
+      window: 48,
+    });
+    const steps: StepRecord[] = [];
+    for (let run = 0; run < 4; run++) steps.push(...simulateSteps(LOW, chooser.choose(steps), 16, run));
+    const lowChoice = chooser.choose(steps);
+    for (let run = 0; run < 6; run++) steps.push(...simulateSteps(HIGH, chooser.choose(steps), 16, 100 + run));
+    const highChoice = chooser.choose(steps);
+    expect(highChoice).toBeGreaterThan(lowChoice);
+    expect(chooser.history.length).toBeGreaterThanOrEqual(12);
+    const counts = countAcceptanceByRank(steps.slice(-48), 2);
+    expect(counts.accepted[0] / counts.examined[0]).toBeGreaterThan(0.7); // the window holds the new regime
+  });
+});
