@@ -1,0 +1,102 @@
+/**
+ * Models slice: which pair is loaded, per-file download progress, the backend in use, and the last load error.
+ * A failed load keeps the previous settings and prompt untouched: only this slice's status changes.
+ */
+import type { StateCreator } from 'zustand';
+import type { LoadProgress } from '../runtime/types';
+import type { RequestHandle } from '../worker/client';
+import type { LoadRequest, LoadResult } from '../worker/protocol';
+import type { AppState, StoreDeps } from './app-state';
+import { selectedSources, type Settings } from './settings';
+
+/** Where the model pair stands. */
+export type ModelStatus = 'idle' | 'loading' | 'ready' | 'error';
+
+/** State and actions of the models slice. */
+export interface ModelsSlice {
+  modelStatus: ModelStatus;
+  /** Download progress per file (`role/file`), in the order files started. */
+  files: LoadProgress[];
+  /** The loaded pair (ids, hashes, backend, vocabulary texts); kept while another pair loads. */
+  loaded: LoadResult | null;
+  /** Identifies what `loaded` was loaded from (sources + backend request). */
+  loadedKey: string | null;
+  modelError: string | null;
+  /**
+   * Loads the pair the settings select, unless it is loaded already.
+   * @returns the loaded pair, or null when loading failed or was cancelled (see `modelError`)
+   */
+  loadModels(): Promise<LoadResult | null>;
+  cancelLoad(): void;
+}
+
+/** The load request the settings describe. */
+export function loadRequestFor(settings: Settings, baseUrl: string): LoadRequest {
+  const { draft, target } = selectedSources(settings);
+  return { draft, target, backend: settings.backend, baseUrl };
+}
+
+/** A key that changes exactly when a different pair (or backend) must be loaded. */
+export function loadKeyFor(req: LoadRequest): string {
+  return JSON.stringify([req.draft, req.target, req.backend]);
+}
+
+/** Creates the models slice over an engine client. */
+export const createModelsSlice =
+  (deps: StoreDeps): StateCreator<AppState, [], [], ModelsSlice> =>
+  (set, get) => {
+    let current: { key: string; handle: RequestHandle<LoadResult>; done: Promise<LoadResult | null> } | null = null;
+    return {
+      modelStatus: 'idle',
+      files: [],
+      loaded: null,
+      loadedKey: null,
+      modelError: null,
+      loadModels: () => {
+        const req = loadRequestFor(get().settings, deps.baseUrl);
+        const key = loadKeyFor(req);
+        if (get().loadedKey === key && get().modelStatus === 'ready') return Promise.resolve(get().loaded);
+        if (current?.key === key) return current.done;
+        if (req.draft === '' || req.target === '') {
+          set({ modelStatus: 'error', modelError: 'choose a draft and a target model' });
+          return Promise.resolve(null);
+        }
+        current?.handle.stop();
+        set({ modelStatus: 'loading', files: [], modelError: null });
+        const handle = deps.client.load(req, (progress) =>
+          set((s) => {
+            const i = s.files.findIndex((f) => f.role === progress.role && f.file === progress.file);
+            const files = [...s.files];
+            if (i < 0) files.push(progress);
+            else files[i] = progress;
+            return { files };
+          }),
+        );
+        const done = handle.done.then(
+          (result) => {
+            if (current?.handle === handle) current = null;
+            set({ modelStatus: 'ready', loaded: result, loadedKey: key, modelError: null });
+            return result;
+          },
+          (e: unknown) => {
+            if (current?.handle === handle) current = null;
+            // The previous pair (if any) is gone from the engine once another load started.
+            set({ modelStatus: 'error', loaded: null, loadedKey: null, modelError: errorText(e) });
+            return null;
+          },
+        );
+        current = { key, handle, done };
+        return done;
+      },
+      cancelLoad: () => current?.handle.stop(),
+    };
+  };
+
+/** The message of an error, prefixed with its class name when that says something (e.g. VocabularyMismatchError). */
+export function errorText(e: unknown): string {
+  if (e instanceof Error) {
+    const kind = e.name && e.name !== 'Error' ? `${e.name}: ` : '';
+    return `${kind}${e.message}`;
+  }
+  return String(e);
+}

@@ -1,0 +1,183 @@
+/**
+ * Strategy and its knobs (chain gamma, branching vector, Sequoia budget/depth, DySpec budget or threshold, auto),
+ * then the sampling settings (temperature, top-p, top-k, seed, max tokens).
+ */
+import { useId, useState, type ReactNode } from 'react';
+import { STRATEGY_KINDS } from '../../core/strategy';
+import { useApp } from '../../store/store';
+import { CheckField, NumberField } from './fields';
+import {
+  composeStrategy,
+  draftFromStrategy,
+  KIND_LABELS,
+  type StrategyDraft,
+  type StrategyKind,
+} from './strategy-draft';
+
+function TextKnob(props: {
+  label: string;
+  value: string;
+  onChange: (v: string) => void;
+  hint?: string;
+  inputMode?: 'decimal' | 'text' | 'numeric';
+}) {
+  const id = useId();
+  return (
+    <div className="field">
+      <label htmlFor={id}>{props.label}</label>
+      <input
+        id={id}
+        type="text"
+        inputMode={props.inputMode ?? 'numeric'}
+        value={props.value}
+        onChange={(e) => props.onChange(e.target.value)}
+        aria-describedby={props.hint ? `${id}-hint` : undefined}
+      />
+      {props.hint && (
+        <small id={`${id}-hint`} className="field-hint">
+          {props.hint}
+        </small>
+      )}
+    </div>
+  );
+}
+
+/** The strategy picker with the knobs of the chosen kind. */
+export function StrategyForm({ disabled }: { disabled?: boolean }) {
+  const strategy = useApp((s) => s.settings.strategy);
+  const setSetting = useApp((s) => s.setSetting);
+  const [draft, setDraft] = useState<StrategyDraft>(() => draftFromStrategy(strategy));
+  const [committed, setCommitted] = useState(strategy);
+  const [error, setError] = useState<string | null>(null);
+  const kindId = useId();
+  if (committed !== strategy) {
+    // Changed from outside the form (link, import): adopt it.
+    setCommitted(strategy);
+    setDraft((d) => draftFromStrategy(strategy, d));
+    setError(null);
+  }
+  const update = (patch: Partial<StrategyDraft>): void => {
+    const next = { ...draft, ...patch };
+    setDraft(next);
+    const text = composeStrategy(next);
+    const message = setSetting('strategy', text);
+    setError(message);
+    if (message === null) setCommitted(text);
+  };
+
+  let knobs: ReactNode = null;
+  switch (draft.kind) {
+    case 'chain':
+      knobs = <TextKnob label="Draft tokens γ" value={draft.gamma} onChange={(gamma) => update({ gamma })} />;
+      break;
+    case 'tree':
+      knobs = (
+        <TextKnob
+          label="Branching vector"
+          inputMode="text"
+          value={draft.branching}
+          onChange={(branching) => update({ branching })}
+          hint="children per level, e.g. 4x2x1"
+        />
+      );
+      break;
+    case 'sequoia':
+      knobs = (
+        <>
+          <CheckField
+            label="auto budget (measure this device)"
+            checked={draft.sequoiaAuto}
+            onChange={(sequoiaAuto) => update({ sequoiaAuto })}
+          />
+          {!draft.sequoiaAuto && (
+            <>
+              <TextKnob
+                label="Node budget"
+                value={draft.sequoiaBudget}
+                onChange={(v) => update({ sequoiaBudget: v })}
+              />
+              <TextKnob
+                label="Max depth"
+                value={draft.sequoiaDepth}
+                onChange={(v) => update({ sequoiaDepth: v })}
+                hint="empty = unbounded"
+              />
+            </>
+          )}
+        </>
+      );
+      break;
+    case 'dyspec':
+      knobs = (
+        <>
+          <CheckField
+            label="auto budget (measure this device)"
+            checked={draft.dyspecAuto}
+            onChange={(dyspecAuto) => update({ dyspecAuto })}
+          />
+          {!draft.dyspecAuto && (
+            <TextKnob label="Node budget" value={draft.dyspecBudget} onChange={(v) => update({ dyspecBudget: v })} />
+          )}
+        </>
+      );
+      break;
+    case 'dyspec-t':
+      knobs = (
+        <>
+          <TextKnob
+            label="Threshold"
+            inputMode="decimal"
+            value={draft.threshold}
+            onChange={(threshold) => update({ threshold })}
+            hint="expand nodes whose estimated reach ≥ this"
+          />
+          <TextKnob label="Node cap" value={draft.cap} onChange={(cap) => update({ cap })} />
+        </>
+      );
+      break;
+    case 'ar':
+      break;
+  }
+
+  return (
+    <fieldset className="panel strategy-form" disabled={disabled}>
+      <legend>Strategy</legend>
+      <div className="field">
+        <label htmlFor={kindId}>Decoding strategy</label>
+        <select
+          id={kindId}
+          value={draft.kind}
+          onChange={(e) => update({ kind: e.target.value as StrategyKind })}
+          data-testid="strategy-kind"
+        >
+          {STRATEGY_KINDS.map((k) => (
+            <option key={k} value={k}>
+              {KIND_LABELS[k]}
+            </option>
+          ))}
+        </select>
+      </div>
+      {knobs}
+      <p className="strategy-text">
+        {error ? (
+          <span className="field-error" role="alert">
+            {error}
+          </span>
+        ) : (
+          <>
+            strategy: <code data-testid="strategy-text">{strategy}</code>
+          </>
+        )}
+      </p>
+      <div className="field-row">
+        <NumberField field="temperature" label="Temperature" min={0} max={5} step={0.1} hint="0 = greedy" />
+        <NumberField field="topP" label="Top-p" min={0.01} max={1} step={0.05} />
+        <NumberField field="topK" label="Top-k" min={0} step={1} hint="0 = off" />
+      </div>
+      <div className="field-row">
+        <NumberField field="seed" label="Seed" min={0} step={1} />
+        <NumberField field="maxNewTokens" label="Max new tokens" min={1} max={1024} step={1} />
+      </div>
+    </fieldset>
+  );
+}

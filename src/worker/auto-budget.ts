@@ -1,0 +1,135 @@
+/**
+ * What the page learns about the loaded pair on this device, as the CLI's runner does:
+ * - `dyspec:auto` and `sequoia:auto`: the forward latency t(n) of the draft and the target is measured on this
+ *   device and backend (once per loaded pair), and core's live chooser picks the node budget that maximises expected
+ *   tokens per second from it and from the acceptance seen in earlier runs (DESIGN.md §6);
+ * - `sequoia:N`: the tree is shaped by the per-rank acceptance measured in earlier runs (the default until then).
+ */
+import {
+  asStrategyChooser,
+  countAcceptanceByRank,
+  createBudgetChooser,
+  DEFAULT_ACCEPTANCE_PRIOR,
+  posteriorAcceptance,
+  type AdaptiveBudgetChooser,
+  type LatencyTable,
+} from '../core/budget';
+import { treeAttention } from '../core/mask';
+import type { LanguageModel } from '../core/model';
+import { Rng } from '../core/rng';
+import type { StepRecord } from '../core/step';
+import { DEFAULT_SEQUOIA_ACCEPTANCE, type BudgetChooser, type Strategy } from '../core/strategy';
+
+/** Token counts t(n) is measured at (trees up to 64 draft nodes + the root). */
+export const PROFILE_SIZES: readonly number[] = [1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 65];
+/** Cached rows before each timed call (a typical prompt length). */
+const PROFILE_PAST = 32;
+const PROFILE_REPEATS = 3;
+/** Sibling ranks whose acceptance shapes Sequoia trees. */
+const SEQUOIA_RANKS = 8;
+/** Steps of earlier runs kept for the acceptance estimate. */
+const OBSERVED_STEPS = 512;
+/** Candidate budgets of the chooser. */
+const BUDGETS: readonly number[] = [1, 2, 3, 4, 6, 8, 10, 12, 16, 20, 24, 32, 40, 48, 64];
+
+function median(values: number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/**
+ * Median forward time for each size, after `past` cached rows (rolled back with commit after every call). Leaves the
+ * model's cache empty.
+ */
+export async function measureLatency(
+  model: LanguageModel,
+  vocab: number,
+  now: () => number,
+  sizes: readonly number[] = PROFILE_SIZES,
+): Promise<LatencyTable> {
+  const past = Math.min(PROFILE_PAST, Math.max(1, model.maxPositions - Math.max(...sizes)));
+  const usable = sizes.filter((n) => past + n <= model.maxPositions);
+  const rng = new Rng(7);
+  const token = (): number => Math.floor(rng.next() * vocab);
+  const chain = (n: number): number[] => Array.from({ length: n }, (_, i) => i - 1);
+  model.reset();
+  const prefill = treeAttention(0, chain(past));
+  await model.forward(Array.from({ length: past }, token), prefill.positions, prefill.bias);
+  const keep = Array.from({ length: past }, (_, i) => i);
+  const samples: number[][] = usable.map(() => []);
+  // One untimed round first: the first call of each shape pays for allocation and kernel selection.
+  for (let r = -1; r < PROFILE_REPEATS; r++) {
+    for (let i = 0; i < usable.length; i++) {
+      const { positions, bias } = treeAttention(past, chain(usable[i]));
+      const start = now();
+      await model.forward(Array.from({ length: usable[i] }, token), positions, bias);
+      if (r >= 0) samples[i].push(now() - start);
+      await model.commit(keep);
+    }
+  }
+  model.reset();
+  return { sizes: usable, ms: samples.map(median) };
+}
+
+/** Live choosers for the `auto` strategies of one loaded pair, and the acceptance measured so far. */
+export class AutoBudgets {
+  private profiles: Promise<{ target: LatencyTable; draft: LatencyTable }> | null = null;
+  private observed: StepRecord[] = [];
+  private readonly choosers = new Map<string, { chooser: AdaptiveBudgetChooser; steps: StepRecord[] }>();
+
+  constructor(
+    private readonly draft: LanguageModel,
+    private readonly target: LanguageModel,
+    private readonly vocab: number,
+    private readonly now: () => number,
+  ) {}
+
+  /** Records a speculative run's steps (per-rank acceptance for Sequoia shapes). */
+  observe(steps: readonly StepRecord[]): void {
+    this.observed = [...this.observed, ...steps].slice(-OBSERVED_STEPS);
+  }
+
+  /** Per-rank acceptance for `sequoia:N` trees: measured where runs were seen, the default before. */
+  sequoiaAcceptance(): number[] {
+    if (this.observed.length === 0) return [...DEFAULT_SEQUOIA_ACCEPTANCE];
+    const prior = { rates: DEFAULT_SEQUOIA_ACCEPTANCE, strength: DEFAULT_ACCEPTANCE_PRIOR.strength };
+    return posteriorAcceptance(countAcceptanceByRank(this.observed, SEQUOIA_RANKS), prior);
+  }
+
+  /**
+   * generate's `chooseBudget` hook for an auto strategy (null for other strategies), and a function to call with the
+   * run's steps afterwards so later runs learn from them.
+   */
+  async forStrategy(
+    strategy: Strategy,
+  ): Promise<{ chooseBudget: BudgetChooser; record: (steps: readonly StepRecord[]) => void } | null> {
+    if ((strategy.kind !== 'dyspec' && strategy.kind !== 'sequoia') || strategy.budget !== 'auto') return null;
+    this.profiles ??= (async () => ({
+      target: await measureLatency(this.target, this.vocab, this.now),
+      draft: await measureLatency(this.draft, this.vocab, this.now),
+    }))();
+    const { target, draft } = await this.profiles;
+    let entry = this.choosers.get(strategy.kind);
+    if (!entry) {
+      const dyspec = strategy.kind === 'dyspec';
+      entry = {
+        chooser: createBudgetChooser({
+          targetLatency: target,
+          draftLatency: draft,
+          budgets: BUDGETS,
+          // DySpec grows one popped node per draft call (prefix-consistent); Sequoia expands layer by layer.
+          draftCalls: dyspec ? 'per-node' : 'per-layer',
+          prefixConsistent: dyspec,
+        }),
+        steps: [],
+      };
+      this.choosers.set(strategy.kind, entry);
+    }
+    const e = entry;
+    return {
+      chooseBudget: asStrategyChooser(e.chooser, () => e.steps),
+      record: (steps) => void e.steps.push(...steps),
+    };
+  }
+}

@@ -1,0 +1,154 @@
+/**
+ * The typed message protocol between the page and the engine (a Web Worker in the browser, or the same host code
+ * on the main thread in tests). Every request carries an `id`; every event answers one request by that id.
+ * Messages are plain structured-clone data: no classes, no functions.
+ */
+import type { StepRecord } from '../core/step';
+import type { BackendInfo, LlamaConfig, LoadProgress } from '../runtime/types';
+
+/** Which backend the page asks for; `auto` = WebGPU when the browser has it, else WASM. */
+export type BackendRequest = 'auto' | 'webgpu' | 'wasm';
+
+/** Load (or reuse) a draft/target pair. Sources are model source strings (runtime/source.ts): hub ids or folder URLs. */
+export interface LoadRequest {
+  draft: string;
+  target: string;
+  backend: BackendRequest;
+  /** URL that relative folder sources (`./models/NAME`) resolve against: the page's base URL, not the worker's. */
+  baseUrl: string;
+}
+
+/** Sampling and length settings shared by single runs and comparisons. */
+export interface DecodeSettings {
+  temperature: number;
+  topP: number;
+  topK: number;
+  seed: number;
+  maxNewTokens: number;
+}
+
+/** One generation on the loaded pair. */
+export interface GenerateRequest extends DecodeSettings {
+  prompt: string;
+  /** Wrap the prompt in the target's chat template when it has one. */
+  chat: boolean;
+  strategy: string;
+  /** Step-by-step mode: the engine waits for a `next` message before each target call after the first. */
+  stepMode: boolean;
+}
+
+/** Several strategies on the same prompts and settings, one after another, in the same process. */
+export interface CompareRequest extends DecodeSettings {
+  /** Every strategy runs on every prompt (strategy-major order). */
+  prompts: string[];
+  chat: boolean;
+  strategies: string[];
+}
+
+/** Page -> engine. */
+export type EngineRequest =
+  | { type: 'load'; id: number; load: LoadRequest }
+  | { type: 'generate'; id: number; run: GenerateRequest }
+  | { type: 'compare'; id: number; compare: CompareRequest }
+  /** Release a step-mode run waiting before its next target call; `resume` leaves step mode for the rest of it. */
+  | { type: 'next'; id: number; resume?: boolean }
+  /** Abort the request `id` (a load, run or comparison); it ends with a `stopped` result within one step. */
+  | { type: 'stop'; id: number };
+
+/** What the page needs to know about one loaded model. */
+export interface ModelSummary {
+  id: string;
+  hash: string;
+  config: LlamaConfig;
+}
+
+/** Answer to `load`. */
+export interface LoadResult {
+  draft: ModelSummary;
+  target: ModelSummary;
+  backend: BackendInfo;
+  /** The text of every token id, for drawing trees and output without calling the tokenizer per token. */
+  vocab: string[];
+  eosTokenIds: number[];
+  hasChatTemplate: boolean;
+  /** Load time in ms (0 when the pair was already loaded). */
+  elapsedMs: number;
+}
+
+/** Why a run ended (mirrors the engine's `stopReason`). */
+export type StopReason = string;
+
+/** Answer to `generate`, and one row of a comparison. Steps stream separately as `step` events. */
+export interface RunResult {
+  strategy: string;
+  /** The strategy that ran: `auto` budgets resolved to the chosen number (else the same text). */
+  resolvedStrategy: string;
+  /** The prompt as token ids (after the chat template, with special tokens). */
+  promptIds: number[];
+  /** The prompt as the model saw it (after the chat template). */
+  promptText: string;
+  /** New tokens, in order. */
+  tokens: number[];
+  text: string;
+  stopReason: StopReason;
+  /** Wall time of the run in ms (prefill included), measured in the engine. */
+  elapsedMs: number;
+  /** Whether the run was aborted by `stop`. */
+  stopped: boolean;
+}
+
+/** Answer to `compare`: one result (with its steps) per strategy and prompt, strategy-major, in request order. */
+export interface CompareResult {
+  runs: { result: RunResult; steps: StepRecord[] }[];
+  stopped: boolean;
+}
+
+/** An error as data (errors do not survive structured clone with their class and fields). */
+export interface EngineErrorInfo {
+  /** The error class name, e.g. `VocabularyMismatchError`, `InvalidSettingError`, `FetchError`. */
+  name: string;
+  message: string;
+  /** The file at fault, for model loading errors. */
+  file: string | null;
+  /** The setting at fault, for invalid settings. */
+  setting: string | null;
+}
+
+/** Engine -> page. */
+export type EngineEvent =
+  | { type: 'progress'; id: number; progress: LoadProgress }
+  | { type: 'step'; id: number; step: StepRecord; /** comparison row index; 0 for a single run */ run: number }
+  /** A comparison finished one strategy. */
+  | { type: 'compare-run'; id: number; run: number; result: RunResult; steps: StepRecord[] }
+  /** A step-mode run is waiting for `next`. */
+  | { type: 'waiting'; id: number; stepIndex: number }
+  | { type: 'loaded'; id: number; result: LoadResult }
+  | { type: 'done'; id: number; result: RunResult }
+  | { type: 'compared'; id: number; result: CompareResult }
+  | { type: 'error'; id: number; error: EngineErrorInfo };
+
+/** Turns any thrown value into EngineErrorInfo, keeping the fields the runtime and core errors carry. */
+export function toErrorInfo(e: unknown): EngineErrorInfo {
+  if (e instanceof Error) {
+    const fields = e as Error & { file?: unknown; setting?: unknown };
+    return {
+      name: e.name,
+      message: e.message,
+      file: typeof fields.file === 'string' ? fields.file : null,
+      setting: typeof fields.setting === 'string' ? fields.setting : null,
+    };
+  }
+  return { name: 'Error', message: String(e), file: null, setting: null };
+}
+
+/** An EngineErrorInfo rethrown on the page side, with the engine's class name and fields. */
+export class EngineError extends Error {
+  readonly file: string | null;
+  readonly setting: string | null;
+  constructor(info: EngineErrorInfo) {
+    super(info.message);
+    this.name = info.name;
+    this.file = info.file;
+    this.setting = info.setting;
+  }
+}

@@ -1,0 +1,300 @@
+/**
+ * End to end, in real headless Chromium: the built site served under a sub-path (with COOP/COEP), the bundled pair
+ * run in the page's Web Worker on WASM, checked against the CLI's `generate` in Node; trace export / re-import
+ * (replay without models), a broken trace, settings restored from the URL hash, and a comparison's charts.
+ */
+import { execFile } from 'node:child_process';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildSite, launchChromium, modelsRoot, REPO, RESULTS, SWIFTSHADER_WEBGPU } from './browser';
+import { serveSite, type SiteServer } from './site-server';
+
+const SUB_PATH = '/sub/path/';
+const PROMPT = 'In the beginning God created';
+const MAX_TOKENS = 32;
+const STRATEGY = 'dyspec:8';
+/** The run the page and the CLI both make: T = 0, DySpec, raw prompt (no chat template), WASM. */
+const RUN_HASH = new URLSearchParams({
+  strategy: STRATEGY,
+  temperature: '0',
+  top_p: '1',
+  seed: '1',
+  max_tokens: String(MAX_TOKENS),
+  prompt: PROMPT,
+  chat: '0',
+  backend: 'wasm',
+}).toString();
+
+let site: SiteServer;
+/** The CLI's output for the run (token ids), for the other backends to match. */
+let cliTokens: number[] = [];
+let context: BrowserContext;
+let page: Page;
+/** Errors the page threw (any is a failure). */
+const pageErrors: string[] = [];
+
+async function openPage(hash: string): Promise<Page> {
+  const p = await context.newPage();
+  p.on('pageerror', (e) => pageErrors.push(e.message));
+  await p.goto(`${site.url}#${hash}`);
+  await p.getByTestId('run').waitFor();
+  return p;
+}
+
+async function waitForStatus(p: Page, testId: string, status: string, timeout = 120_000): Promise<void> {
+  await p.waitForFunction(
+    ([id, want]) => {
+      const text = document.querySelector(`[data-testid="${id}"]`)?.textContent ?? '';
+      if (text === 'failed' || text === 'error')
+        throw new Error(`${id} failed: ${document.body.innerText.slice(0, 2000)}`);
+      return text === want;
+    },
+    [testId, status] as const,
+    { timeout, polling: 100 },
+  );
+}
+
+/** Token ids and text of the output on screen. */
+async function outputOf(p: Page): Promise<{ ids: number[]; text: string }> {
+  const el = p.getByTestId('output-text');
+  const ids = ((await el.getAttribute('data-token-ids')) ?? '').split(',').filter(Boolean).map(Number);
+  return { ids, text: (await el.textContent()) ?? '' };
+}
+
+beforeAll(async () => {
+  const outDir = await buildSite(SUB_PATH);
+  site = await serveSite(outDir, SUB_PATH);
+  context = await launchChromium();
+  await mkdir(RESULTS, { recursive: true });
+}, 180_000);
+
+afterAll(async () => {
+  await context?.close();
+  await site?.close();
+});
+
+describe('the playground in headless Chromium', () => {
+  it('runs the bundled pair at T = 0 with DySpec: tree, accepted path, and the CLI output', async () => {
+    page = await openPage(RUN_HASH);
+    expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
+    // The autoregressive baseline first, so the run shows its speedup.
+    await page.getByTestId('baseline').click();
+    await page.waitForFunction(() => {
+      const b = document.querySelector<HTMLButtonElement>('[data-testid="baseline"]');
+      return b !== null && !b.disabled && b.textContent === 'Measure AR baseline';
+    });
+    await page.getByTestId('run').click();
+    await waitForStatus(page, 'run-status', 'done');
+    expect(await page.getByTestId('speedup').textContent()).toMatch(/^\d+\.\d\d×$/);
+
+    const tree = page.locator('[data-testid="tree-box"] svg.tree-view-svg');
+    expect(await tree.locator('g.node').count()).toBeGreaterThan(1);
+    expect(await tree.locator('g.node.on-path').count()).toBeGreaterThanOrEqual(2); // root ... bonus
+    expect(await tree.locator('g.node.node-bonus').count()).toBe(1);
+    // A trained pair accepts draft tokens somewhere in the run.
+    expect(await page.locator('[data-testid="output"] .tok-accepted').count()).toBeGreaterThan(0);
+    expect(await page.getByTestId('backend-badge').textContent()).toMatch(/^WASM · \d+ threads?$/);
+
+    const root = modelsRoot();
+    const jsonFile = join(RESULTS, 'cli-generate.json');
+    await promisify(execFile)(
+      join(REPO, 'node_modules/.bin/tsx'),
+      [
+        'src/cli/main.ts',
+        'generate',
+        ...['--prompt', PROMPT, '--strategy', STRATEGY, '--max-new-tokens', String(MAX_TOKENS)],
+        ...['--temperature', '0', '--top-p', '1', '--seed', '1', '--quiet', '--json', jsonFile],
+        ...['--draft', join(root, 'specdec-draft'), '--target', join(root, 'specdec-target')],
+      ],
+      { cwd: REPO, timeout: 120_000 },
+    );
+    const cli = JSON.parse(await readFile(jsonFile, 'utf8')) as { text: string; token_ids: number[] };
+    const out = await outputOf(page);
+    cliTokens = cli.token_ids;
+    expect(out.ids).toEqual(cli.token_ids);
+    expect(out.text).toBe(cli.text);
+
+    await page.waitForTimeout(500); // let the tree's transition finish before the screenshot
+    await page.screenshot({ path: join(RESULTS, 'run.png'), fullPage: true });
+    // Everything came from the site's own sub-path: nothing outside it, nothing from the network.
+    expect(site.requests.filter((r) => !r.startsWith(SUB_PATH))).toEqual([]);
+  }, 240_000);
+
+  it('exports the run as a trace and replays it in a fresh page without models', async () => {
+    const download = page.waitForEvent('download');
+    await page.getByTestId('export-run').click();
+    const file = join(RESULTS, 'run.trace.json');
+    await (await download).saveAs(file);
+    const doc = JSON.parse(await readFile(file, 'utf8'));
+    expect(doc).toMatchObject({ schemaVersion: 1, kind: 'run', settings: { strategy: STRATEGY, temperature: 0 } });
+    const expected = await outputOf(page);
+
+    const requestsBefore = site.requests.length;
+    const replay = await openPage('');
+    await replay.getByTestId('import-trace').setInputFiles(file);
+    await replay.getByTestId('import-notice').waitFor();
+    expect(await outputOf(replay)).toEqual(expected);
+    expect(await replay.locator('svg.tree-view-svg g.node').count()).toBeGreaterThan(1);
+    expect(site.requests.slice(requestsBefore).filter((r) => r.includes('/models/'))).toEqual([]);
+
+    // A broken file names the field at fault and changes nothing.
+    doc.steps[0].tree.parents[0] = 'x';
+    await replay.getByTestId('import-trace').setInputFiles({
+      name: 'broken.trace.json',
+      mimeType: 'application/json',
+      buffer: Buffer.from(JSON.stringify(doc)),
+    });
+    const error = replay.getByTestId('import-error');
+    await error.waitFor();
+    expect(await error.textContent()).toMatch(/broken\.trace\.json: steps\[0\]\.tree\.parents\[0\]/);
+    expect(await outputOf(replay)).toEqual(expected);
+    await replay.screenshot({ path: join(RESULTS, 'import-error.png'), fullPage: true });
+    await replay.close();
+  }, 120_000);
+
+  it('restores settings from the URL hash after a reload, and flags invalid values', async () => {
+    let p = await openPage('');
+    await p.getByLabel('Decoding strategy').selectOption('tree');
+    await p.getByLabel('Branching vector').fill('3x2');
+    await p.getByLabel('Temperature').fill('0.7');
+    await p.getByLabel('Prompt', { exact: true }).fill('Call me Ishmael');
+    await p.waitForFunction(() => location.hash.includes('strategy=tree%3A3x2'));
+    await p.reload();
+    await p.getByTestId('run').waitFor();
+    expect(await p.getByTestId('strategy-text').textContent()).toBe('tree:3x2');
+    expect(await p.getByLabel('Branching vector').inputValue()).toBe('3x2');
+    expect(await p.getByLabel('Temperature').inputValue()).toBe('0.7');
+    expect(await p.getByLabel('Prompt', { exact: true }).inputValue()).toBe('Call me Ishmael');
+
+    await p.close();
+
+    // A link with invalid values opens with the defaults for those values and a notice naming them.
+    p = await openPage('strategy=tree%3A0&temperature=warm&seed=3');
+    const notice = p.getByTestId('hash-notice');
+    await notice.waitFor();
+    expect(await notice.textContent()).toMatch(/strategy: .*tree:0/);
+    expect(await notice.textContent()).toMatch(/temperature: /);
+    expect(await p.getByTestId('strategy-text').textContent()).toBe('dyspec:16');
+    expect(await p.getByLabel('Seed').inputValue()).toBe('3');
+    await p.close();
+  }, 60_000);
+
+  it('shows a load error naming the file, and keeps the prompt and settings', async () => {
+    const hash = new URLSearchParams(RUN_HASH);
+    hash.set('model', 'custom');
+    hash.set('draft', './models/no-such-draft');
+    hash.set('target', './models/no-such-target');
+    const p = await openPage(hash.toString());
+    await p.getByTestId('run').click();
+    await p.getByTestId('model-error').waitFor();
+    expect(await p.getByTestId('model-error').textContent()).toMatch(/config\.json/);
+    expect(await p.getByTestId('run-status').textContent()).toBe('failed');
+    expect(await p.getByLabel('Prompt', { exact: true }).inputValue()).toBe(PROMPT);
+    expect(await p.getByTestId('strategy-text').textContent()).toBe(STRATEGY);
+    await p.close();
+  }, 60_000);
+
+  it('says so when WebGPU is asked for but missing, and runs on WASM', async () => {
+    const hash = new URLSearchParams(RUN_HASH);
+    hash.set('backend', 'webgpu');
+    hash.set('max_tokens', '4');
+    const p = await openPage(hash.toString());
+    await p.getByTestId('run').click();
+    await waitForStatus(p, 'run-status', 'done');
+    expect(await p.getByTestId('backend-fallback').textContent()).toMatch(/WebGPU .*not available/);
+    expect(await p.getByTestId('backend-badge').textContent()).toMatch(/^WASM/);
+    await p.close();
+  }, 60_000);
+
+  it('runs on WebGPU where the browser has it, with the same greedy output', async () => {
+    const gpu = await launchChromium(SWIFTSHADER_WEBGPU);
+    try {
+      const p = await gpu.newPage();
+      p.on('pageerror', (e) => pageErrors.push(e.message));
+      const hash = new URLSearchParams(RUN_HASH);
+      hash.set('backend', 'webgpu');
+      hash.set('max_tokens', '12');
+      await p.goto(`${site.url}#${hash}`);
+      await p.getByTestId('run').click();
+      await waitForStatus(p, 'run-status', 'done');
+      expect(await p.getByTestId('backend-badge').textContent()).toMatch(/^WebGPU/);
+      expect(await p.getByTestId('backend-fallback').count()).toBe(0);
+      expect((await outputOf(p)).ids).toEqual(cliTokens.slice(0, 12));
+      await p.close();
+    } finally {
+      await gpu.close();
+    }
+  }, 120_000);
+
+  it('runs on one WASM thread where the host does not send COOP/COEP', async () => {
+    const plain = await serveSite(join(RESULTS, 'site'), SUB_PATH, false);
+    try {
+      const p = await context.newPage();
+      p.on('pageerror', (e) => pageErrors.push(e.message));
+      const hash = new URLSearchParams(RUN_HASH);
+      hash.set('max_tokens', '4');
+      await p.goto(`${plain.url}#${hash}`);
+      expect(await p.evaluate(() => crossOriginIsolated)).toBe(false);
+      await p.getByTestId('run').click();
+      await waitForStatus(p, 'run-status', 'done');
+      expect(await p.getByTestId('backend-badge').textContent()).toBe('WASM · 1 thread');
+      await p.close();
+    } finally {
+      await plain.close();
+    }
+  }, 120_000);
+
+  it('steps one target call at a time, and stops', async () => {
+    const p = await openPage(RUN_HASH);
+    await p.getByLabel('Step by step').check();
+    await p.getByTestId('run').click();
+    await waitForStatus(p, 'run-status', 'paused: press Next step');
+    expect(await p.getByTestId('step-shown').textContent()).toBe('1');
+    await p.getByTestId('next-step').click();
+    await p.waitForFunction(() => document.querySelector('[data-testid="step-shown"]')?.textContent === '2');
+    await waitForStatus(p, 'run-status', 'paused: press Next step');
+    await p.getByTestId('stop').click();
+    await waitForStatus(p, 'run-status', 'stopped');
+    expect(await p.getByTestId('step-shown').textContent()).toBe('2');
+    await p.close();
+  }, 120_000);
+
+  it('runs a comparison and draws its charts', async () => {
+    const hash = new URLSearchParams(RUN_HASH);
+    hash.set('max_tokens', '20');
+    hash.set('compare_prompts', `${PROMPT}\nAnd the evening and the morning were`);
+    hash.set('compare', 'ar,chain:4,tree:2x2x1,sequoia:8,dyspec:4,dyspec:8,dyspec:16');
+    const p = await openPage(hash.toString());
+    await p.getByRole('tab', { name: 'Compare strategies' }).click();
+    await p.getByTestId('compare-run').click();
+    // The engine runs in a Worker: the page answers promptly while the comparison runs.
+    await p.waitForFunction(() =>
+      document.querySelector('[data-testid="compare-status"]')?.textContent?.startsWith('running'),
+    );
+    const t0 = Date.now();
+    await p.evaluate(() => new Promise((r) => requestAnimationFrame(r)));
+    expect(Date.now() - t0).toBeLessThan(2000);
+    await waitForStatus(p, 'compare-status', 'done', 180_000);
+    expect(await p.locator('[data-testid="compare-table"] tbody tr').count()).toBe(7);
+    for (const name of ['speedup', 'budget-speedup', 'budget-tau', 'depth', 'calibration']) {
+      const svg = p.locator(`[data-testid="chart-${name}"] svg`);
+      expect(await svg.count(), name).toBe(1);
+      expect(await svg.locator('.chart-root *').count(), `${name} is empty`).toBeGreaterThan(5);
+    }
+    await p.screenshot({ path: join(RESULTS, 'compare.png'), fullPage: true });
+
+    const download = p.waitForEvent('download');
+    await p.getByTestId('export-comparison').click();
+    const file = join(RESULTS, 'comparison.trace.json');
+    await (await download).saveAs(file);
+    const doc = JSON.parse(await readFile(file, 'utf8'));
+    expect(doc.kind).toBe('comparison');
+    expect(doc.runs).toHaveLength(14); // 7 strategies x 2 prompts
+    await writeFile(join(RESULTS, 'page-errors.txt'), pageErrors.join('\n'));
+    expect(pageErrors).toEqual([]);
+    await p.close();
+  }, 240_000);
+});

@@ -1,0 +1,165 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { generate } from '../../src/core/generate';
+import type { StepRecord } from '../../src/core/step';
+import { VocabularyMismatchError } from '../../src/runtime/errors';
+import { createInProcessClient, EngineClient, type Transport } from '../../src/worker/client';
+import { EngineError, toErrorInfo, type GenerateRequest } from '../../src/worker/protocol';
+import { fakeDeps, fakePair, fakeTokenizer, FAKE_EOS } from './fake-pair';
+
+const LOAD = { draft: 'd', target: 't', backend: 'wasm' as const, baseUrl: 'http://localhost/' };
+const RUN: GenerateRequest = {
+  prompt: 'the cat',
+  chat: false,
+  strategy: 'dyspec:6',
+  temperature: 0,
+  topP: 1,
+  topK: 0,
+  seed: 3,
+  maxNewTokens: 24,
+  stepMode: false,
+};
+
+let client: EngineClient | null = null;
+afterEach(() => {
+  client?.dispose();
+  client = null;
+});
+
+describe('engine protocol over the in-process client', () => {
+  it('loads with per-file progress, then reuses the loaded pair', async () => {
+    const deps = fakeDeps({ files: ['config.json', 'tokenizer.json'] });
+    client = createInProcessClient(deps);
+    const progress: string[] = [];
+    const loaded = await client.load(LOAD, (p) => progress.push(`${p.role}/${p.file}`)).done;
+    expect(progress).toEqual(['draft/config.json', 'draft/tokenizer.json']);
+    expect(loaded.target.id).toBe('fake-target');
+    expect(loaded.vocab).toEqual([...Array(loaded.vocab.length).keys()].map((i) => fakeTokenizer().tokenText(i)));
+    expect(loaded.backend.backend).toBe('wasm');
+    await client.load(LOAD).done;
+    expect(deps.loads).toHaveLength(1);
+  });
+
+  it('streams steps whose tokens equal the engine run directly, and greedy output equals ar', async () => {
+    client = createInProcessClient(fakeDeps());
+    await client.load(LOAD).done;
+    const steps: StepRecord[] = [];
+    const result = await client.generate(RUN, { onStep: (s) => steps.push(s) }).done;
+    expect(steps.length).toBeGreaterThan(0);
+    expect(steps.flatMap((s) => s.emitted)).toEqual(result.tokens);
+    expect(result.promptIds).toEqual(fakeTokenizer().encode('the cat'));
+    expect(result.text).toBe(fakeTokenizer().decode(result.tokens));
+
+    const pair = fakePair();
+    const direct = await generate({
+      draft: pair.draft.model,
+      target: pair.target.model,
+      prompt: result.promptIds,
+      strategy: 'dyspec:6',
+      params: { temperature: 0, topP: 1, topK: 0 },
+      maxNewTokens: 24,
+      seed: 3,
+      eosTokenIds: [FAKE_EOS],
+    });
+    expect(result.tokens).toEqual(direct.tokens);
+    const ar = await client.generate({ ...RUN, strategy: 'ar' }).done;
+    expect(ar.tokens).toEqual(result.tokens);
+  });
+
+  it('step mode parks after each step until next(), and stop ends a parked run', async () => {
+    client = createInProcessClient(fakeDeps());
+    await client.load(LOAD).done;
+    const waits: number[] = [];
+    let steps = 0;
+    const h = client.generate({ ...RUN, stepMode: true }, { onStep: () => steps++, onWaiting: (i) => waits.push(i) });
+    await until(() => waits.length === 1);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(steps).toBe(1); // parked: no second target call without next()
+    h.next();
+    await until(() => waits.length === 2);
+    expect(steps).toBe(2);
+    h.stop();
+    const result = await h.done;
+    expect(result.stopped).toBe(true);
+    expect(result.stopReason).toBe('stopped');
+    expect(steps).toBe(2);
+  });
+
+  it('compares strategies on the same prompt, reporting each run', async () => {
+    client = createInProcessClient(fakeDeps());
+    await client.load(LOAD).done;
+    const seen: string[] = [];
+    const out = await client.compare(
+      { ...RUN, prompts: ['the cat', 'a dog'], strategies: ['ar', 'chain:3', 'tree:2x2', 'dyspec:6'] },
+      { onRun: (_i, r) => seen.push(`${r.strategy}|${r.promptText}`) },
+    ).done;
+    expect(seen).toEqual(['ar', 'chain:3', 'tree:2x2', 'dyspec:6'].flatMap((s) => [`${s}|the cat`, `${s}|a dog`]));
+    const [arCat, arDog] = out.runs;
+    expect(arCat.result.tokens).not.toEqual(arDog.result.tokens);
+    out.runs.forEach((r, i) => expect(r.result.tokens).toEqual((i % 2 ? arDog : arCat).result.tokens)); // lossless
+    expect(out.stopped).toBe(false);
+  });
+
+  it('resolves auto budgets from a measured profile, and keeps greedy output lossless', async () => {
+    client = createInProcessClient(fakeDeps());
+    await client.load(LOAD).done;
+    const ar = await client.generate({ ...RUN, strategy: 'ar' }).done;
+    for (const strategy of ['dyspec:auto', 'sequoia:auto', 'dyspec:auto']) {
+      const r = await client.generate({ ...RUN, strategy }).done;
+      expect(r.strategy).toBe(strategy);
+      expect(r.resolvedStrategy).toMatch(new RegExp(`^${strategy.split(':')[0]}:\\d+$`));
+      expect(r.tokens).toEqual(ar.tokens);
+    }
+  });
+
+  it('reports errors with their class name and fields', async () => {
+    client = createInProcessClient(
+      fakeDeps({ failDraft: { source: 'bad', error: new VocabularyMismatchError(5, 'token 5 differs') } }),
+    );
+    const err = await client.load({ ...LOAD, draft: 'bad' }).done.catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(EngineError);
+    expect((err as EngineError).name).toBe('VocabularyMismatchError');
+    expect((err as EngineError).file).toBe('tokenizer.json');
+    const noModels = await client.generate(RUN).done.catch((e: unknown) => e);
+    expect((noModels as Error).message).toMatch(/no models are loaded/);
+    await client.load(LOAD).done;
+    const badStrategy = await client.generate({ ...RUN, strategy: 'dyspec:0' }).done.catch((e: unknown) => e);
+    expect((badStrategy as EngineError).name).toBe('InvalidSettingError');
+    expect((badStrategy as EngineError).setting).toBe('strategy');
+  });
+
+  it('rejects every request in flight when the engine dies', async () => {
+    let fatal: (message: string) => void = () => undefined;
+    const dead: Transport = {
+      post: () => undefined,
+      listen: (_l, onFatal) => {
+        fatal = onFatal;
+        return () => undefined;
+      },
+      close: () => undefined,
+    };
+    const c = new EngineClient(dead);
+    const load = c.load(LOAD).done.catch((e: Error) => e.message);
+    const run = c.generate(RUN).done.catch((e: Error) => e.message);
+    fatal('the engine worker failed: boom');
+    expect(await load).toBe('the engine worker failed: boom');
+    expect(await run).toBe('the engine worker failed: boom');
+  });
+
+  it('turns any thrown value into plain error data', () => {
+    expect(toErrorInfo('boom')).toEqual({ name: 'Error', message: 'boom', file: null, setting: null });
+    expect(structuredClone(toErrorInfo(new TypeError('x')))).toEqual({
+      name: 'TypeError',
+      message: 'x',
+      file: null,
+      setting: null,
+    });
+  });
+});
+
+async function until(cond: () => boolean, ms = 5000): Promise<void> {
+  const t0 = Date.now();
+  while (!cond()) {
+    if (Date.now() - t0 > ms) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 2));
+  }
+}
