@@ -30,7 +30,7 @@ def main():
     cfg = {
         'tokenizer_class': 'PreTrainedTokenizerFast',
         'bos_token': '<|bos|>', 'eos_token': '<|eos|>', 'pad_token': '<|eos|>', 'unk_token': None,
-        'add_bos_token': False, 'add_eos_token': False,
+        'add_bos_token': True, 'add_eos_token': False,
         'model_max_length': MAX_LEN,
         'clean_up_tokenization_spaces': False,
     }
