@@ -1,7 +1,7 @@
 /** The versioned trace document (src/core/trace.ts) of one CLI run, the same format the page exports. */
 import { computeMetrics, type Metrics } from '../core/metrics';
 import type { SamplingParams } from '../core/sampling';
-import { parseTrace, type RunTrace } from '../core/trace';
+import { parseTrace, withTokenTexts, type RunTrace } from '../core/trace';
 import type { CliPair } from './models';
 import type { RunResult } from './runner';
 
@@ -48,5 +48,7 @@ export function runTrace(ctx: TraceContext, run: RunResult): { trace: RunTrace; 
     output: { tokenIds: run.tokens, text: pair.tokenizer.decode(run.tokens) },
     metrics,
   };
-  return { trace: parseTrace(trace) as RunTrace, metrics };
+  // Token texts make the trace replayable (tree labels, output colours) without the tokenizer, as the page's are.
+  const withTexts = withTokenTexts(trace, (id) => pair.tokenizer.tokenText(id));
+  return { trace: parseTrace(withTexts) as RunTrace, metrics };
 }

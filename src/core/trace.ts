@@ -2,6 +2,10 @@
  * The trace format (DESIGN.md §7): one JSON document holding a run (models, settings, prompt, every step's tree and
  * verdicts, output, metrics) or a comparison of several runs. A trace replays in the UI without the models.
  *
+ * A document may carry `tokenTexts`, the decoded text of the tokens it uses (`{ "17": " the" }`), so it replays with
+ * readable tokens without the tokenizer. The field is optional (documents without it, e.g. older exports or CLI
+ * traces, parse as before), so it needs no new schema version.
+ *
  * Import validates twice: a versioned zod schema for the types, then structural checks the types cannot express
  * (parents before children, the accepted path is a path of the tree, one entry per node in every per-node array,
  * emitted tokens and metrics that agree with the steps). Every failure is a TraceParseError whose message starts with
@@ -32,6 +36,18 @@ const tokenId = count;
 const probability = z.number().min(0).max(1);
 const millis = z.number().min(0);
 const modelRef = z.object({ id: z.string(), hash: z.string() });
+
+/** A token id written as a JSON object key: a whole number in decimal, without sign or leading zeros. */
+const TOKEN_ID_KEY = /^(0|[1-9]\d*)$/;
+/** `{ "id": "text" }`: the decoded text of tokens the document uses (any subset of them, possibly none). */
+const tokenTextsSchema = z.record(z.string().regex(TOKEN_ID_KEY), z.string(), {
+  error: (issue) =>
+    issue.code === 'invalid_key'
+      ? 'keys must be token ids (whole numbers without leading zeros)'
+      : issue.code === 'invalid_type'
+        ? `expected an object of token id -> text, received ${describe(issue.input)}`
+        : undefined,
+});
 
 const settingsSchema = z.object({
   /** Strategy text as strategy.ts formats it, e.g. `dyspec:32`. */
@@ -100,6 +116,8 @@ const runFields = {
   steps: z.array(stepSchema),
   output: z.object({ tokenIds: z.array(tokenId), text: z.string() }),
   metrics: metricsSchema,
+  /** Optional decoded token texts (see the file comment). */
+  tokenTexts: tokenTextsSchema.optional(),
 };
 
 const runSchema = z.object({ schemaVersion: z.literal(1), kind: z.literal('run'), ...runFields });
@@ -110,6 +128,8 @@ const comparisonSchema = z.object({
   title: z.string().optional(),
   /** The runs compared (same prompt, different strategies); each is a complete run document. */
   runs: z.array(runSchema).min(1),
+  /** Optional decoded token texts for all the runs (each run may carry its own too). */
+  tokenTexts: tokenTextsSchema.optional(),
 });
 const traceSchema = z.discriminatedUnion('kind', [runSchema, comparisonSchema]);
 
@@ -119,6 +139,8 @@ export type RunTrace = z.infer<typeof runSchema>;
 export type ComparisonTrace = z.infer<typeof comparisonSchema>;
 /** Any trace document. */
 export type Trace = RunTrace | ComparisonTrace;
+/** A document's `tokenTexts`: token id (decimal, as a JSON key) -> the token's decoded text. */
+export type TokenTexts = Record<string, string>;
 
 // The schema must describe exactly the engine's records: these fail to compile when either side drifts.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
@@ -164,10 +186,54 @@ export function parseTrace(json: unknown): Trace {
 
 /**
  * The JSON text of a trace. It is validated first, so a trace that would not import fails here, at export time.
+ * @param space indentation, as JSON.stringify takes it (none by default)
  * @throws TraceParseError naming the field at fault
  */
-export function serializeTrace(trace: Trace): string {
-  return JSON.stringify(parseTrace(trace));
+export function serializeTrace(trace: Trace, space?: number): string {
+  return JSON.stringify(parseTrace(trace), null, space);
+}
+
+/** Every token id a run refers to: the prompt, every tree node, the bonus tokens and the output. */
+export function runTokenIds(run: RunTrace): Set<number> {
+  const ids = new Set<number>([...run.prompt.tokenIds, ...run.output.tokenIds]);
+  for (const step of run.steps) {
+    for (const t of step.tree.tokens) ids.add(t);
+    ids.add(step.bonusToken);
+  }
+  return ids;
+}
+
+/**
+ * The document with a top-level `tokenTexts` holding the text of every token it uses that `textOf` knows (a
+ * comparison gets one map for all its runs). Without any known text the field is left out.
+ * @param textOf a token's text, or undefined when unknown
+ */
+export function withTokenTexts<T extends Trace>(trace: T, textOf: (id: number) => string | undefined): T {
+  const doc: Trace = trace;
+  const runs = doc.kind === 'run' ? [doc] : doc.runs;
+  const ids = new Set<number>();
+  for (const run of runs) for (const id of runTokenIds(run)) ids.add(id);
+  const texts: TokenTexts = {};
+  for (const id of [...ids].sort((a, b) => a - b)) {
+    const text = textOf(id);
+    if (text !== undefined) texts[String(id)] = text;
+  }
+  const { tokenTexts: _old, ...rest } = trace;
+  return (Object.keys(texts).length > 0 ? { ...rest, tokenTexts: texts } : rest) as T;
+}
+
+/**
+ * The token texts a document carries, by id: its own `tokenTexts` and, in a comparison, those of its runs (the
+ * document's own win where they disagree). Empty when it carries none.
+ */
+export function tokenTextsOf(trace: Trace): Record<number, string> {
+  const out: Record<number, string> = {};
+  const add = (texts: TokenTexts | undefined) => {
+    for (const [key, text] of Object.entries(texts ?? {})) out[Number(key)] = text;
+  };
+  if (trace.kind === 'comparison') for (const run of trace.runs) add(run.tokenTexts);
+  add(trace.tokenTexts);
+  return out;
 }
 
 /** `steps[3].tree.parents[2]` from zod's `['steps', 3, 'tree', 'parents', 2]`. */

@@ -1,16 +1,15 @@
 /**
- * Run views <-> trace documents (core/trace.ts, the versioned schema shared with the CLI).
- *
- * The page adds one optional top-level field, `tokenTexts` ({ "id": "text" } for every token the document uses),
- * so a trace replays with readable tokens without loading the tokenizer. Readers that do not know the field ignore
- * it (the core schema strips unknown keys); it is validated here like the rest, naming the field at fault.
+ * Run views <-> trace documents (core/trace.ts, the versioned schema shared with the CLI). Exports carry the
+ * schema's optional `tokenTexts` (the text of every token the document uses), so a trace replays with readable
+ * tokens without loading the tokenizer.
  */
 import { computeMetrics } from '../core/metrics';
 import {
   parseTrace,
   serializeTrace,
+  tokenTextsOf,
   TRACE_SCHEMA_VERSION,
-  TraceParseError,
+  withTokenTexts,
   type ComparisonTrace,
   type RunTrace,
   type Trace,
@@ -42,32 +41,10 @@ export function runTraceOf(run: RunView): RunTrace {
   };
 }
 
-/** Every token id a run refers to (prompt, tree nodes, bonus tokens, output). */
-function tokenIdsOf(run: RunTrace): Set<number> {
-  const ids = new Set<number>([...run.prompt.tokenIds, ...run.output.tokenIds]);
-  for (const step of run.steps) {
-    for (const t of step.tree.tokens) ids.add(t);
-    ids.add(step.bonusToken);
-  }
-  return ids;
-}
-
-function tokenTextsFor(runs: readonly RunTrace[], texts: Readonly<Record<number, string>>): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const run of runs) {
-    for (const id of tokenIdsOf(run)) {
-      const text = texts[id];
-      if (text !== undefined) out[String(id)] = text;
-    }
-  }
-  return out;
-}
-
-/** JSON text of a trace plus the token texts it uses. Validated by core's serializer first. */
+/** Pretty JSON text of a trace with the token texts it uses (core's `tokenTexts`). Validated by core first. */
 export function exportTraceText(trace: Trace, texts: Readonly<Record<number, string>>): string {
-  const runs = trace.kind === 'run' ? [trace] : trace.runs;
-  const doc = { ...(JSON.parse(serializeTrace(trace)) as object), tokenTexts: tokenTextsFor(runs, texts) };
-  return `${JSON.stringify(doc, null, 1)}\n`;
+  const doc = withTokenTexts(trace, (id) => texts[id]);
+  return `${serializeTrace(doc, 1)}\n`;
 }
 
 /** A comparison document of several runs. */
@@ -84,29 +61,17 @@ export function comparisonTraceOf(runs: readonly RunView[], createdAt: string, t
 /** A parsed trace file. */
 export interface ImportedTrace {
   trace: Trace;
+  /** The token texts the file carries (empty when it has none). */
   tokenTexts: Record<number, string>;
 }
 
 /**
  * Parses a trace file's text.
- * @throws TraceParseError naming the field at fault (core's schema errors, and `tokenTexts` errors from here)
+ * @throws TraceParseError naming the field at fault
  */
 export function importTraceText(text: string): ImportedTrace {
-  const trace = parseTrace(text); // validates JSON, version and schema first
-  const raw = (JSON.parse(text) as { tokenTexts?: unknown }).tokenTexts;
-  const tokenTexts: Record<number, string> = {};
-  if (raw !== undefined) {
-    if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-      throw new TraceParseError('tokenTexts', 'expected an object of token id -> text');
-    }
-    for (const [key, value] of Object.entries(raw)) {
-      if (!/^\d+$/.test(key)) throw new TraceParseError(`tokenTexts.${key}`, 'keys must be token ids (whole numbers)');
-      if (typeof value !== 'string')
-        throw new TraceParseError(`tokenTexts.${key}`, `expected string, received ${typeof value}`);
-      tokenTexts[Number(key)] = value;
-    }
-  }
-  return { trace, tokenTexts };
+  const trace = parseTrace(text);
+  return { trace, tokenTexts: tokenTextsOf(trace) };
 }
 
 /** A run document as a run view for replay (no models needed). */

@@ -1,7 +1,16 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { generate } from '../../src/core/generate';
 import { computeMetrics } from '../../src/core/metrics';
-import { parseTrace, serializeTrace, TraceParseError, type ComparisonTrace, type RunTrace } from '../../src/core/trace';
+import {
+  parseTrace,
+  runTokenIds,
+  serializeTrace,
+  tokenTextsOf,
+  TraceParseError,
+  withTokenTexts,
+  type ComparisonTrace,
+  type RunTrace,
+} from '../../src/core/trace';
 import { TableLm } from '../helpers/table-lm';
 
 const VOCAB = 24;
@@ -77,6 +86,100 @@ describe('trace round trip', () => {
       runs: [run, ar],
     };
     expect(parseTrace(serializeTrace(comparison))).toEqual(comparison);
+  });
+});
+
+/** A made-up decoding of every token id. */
+const textOf = (id: number): string => (id % 5 === 0 ? `<b>${id}</b>` : ` w${id}`);
+
+describe('token texts', () => {
+  it('are optional: a trace without them parses and serializes without the field', () => {
+    expect('tokenTexts' in run).toBe(false);
+    const parsed = parseTrace(serializeTrace(run));
+    expect('tokenTexts' in parsed).toBe(false);
+    expect(JSON.parse(serializeTrace(run))).not.toHaveProperty('tokenTexts');
+    expect(tokenTextsOf(parsed)).toEqual({});
+  });
+
+  it('round-trip in a run document', () => {
+    const withTexts = withTokenTexts(run, textOf);
+    const ids = runTokenIds(run);
+    expect(
+      Object.keys(withTexts.tokenTexts!)
+        .map(Number)
+        .sort((a, b) => a - b),
+    ).toEqual([...ids].sort((a, b) => a - b));
+    for (const id of ids) expect(withTexts.tokenTexts![String(id)]).toBe(textOf(id));
+    const text = serializeTrace(withTexts);
+    expect(JSON.parse(text).tokenTexts).toEqual(withTexts.tokenTexts);
+    const back = parseTrace(text);
+    expect(back).toEqual(withTexts);
+    expect(parseTrace(serializeTrace(back, 2))).toEqual(withTexts);
+    const byId = tokenTextsOf(back);
+    for (const id of ids) expect(byId[id]).toBe(textOf(id));
+    // The texts are data: markup-looking text survives unchanged.
+    expect(Object.values(byId)).toContain('<b>5</b>');
+  });
+
+  it('round-trip in a comparison, with one map for all runs', () => {
+    const comparison: ComparisonTrace = { schemaVersion: 1, kind: 'comparison', createdAt: 'now', runs: [run, ar] };
+    const withTexts = withTokenTexts(comparison, textOf);
+    expect(withTexts.runs.every((r) => r.tokenTexts === undefined)).toBe(true);
+    const all = new Set([...runTokenIds(run), ...runTokenIds(ar)]);
+    expect(Object.keys(withTexts.tokenTexts!)).toHaveLength(all.size);
+    expect(parseTrace(serializeTrace(withTexts))).toEqual(withTexts);
+    // Runs inside a comparison are complete run documents and may carry their own; the document's own win.
+    const mixed = { ...comparison, runs: [withTokenTexts(run, () => 'run'), ar], tokenTexts: { '5': 'top' } };
+    const merged = tokenTextsOf(parseTrace(serializeTrace(mixed)));
+    expect(merged[5]).toBe('top');
+    const other = [...runTokenIds(run)].find((id) => id !== 5)!;
+    expect(merged[other]).toBe('run');
+  });
+
+  it('keeps only the texts that are known, and leaves the field out when none are', () => {
+    const some = withTokenTexts(run, (id) => (id === run.prompt.tokenIds[0] ? 'five' : undefined));
+    expect(some.tokenTexts).toEqual({ [String(run.prompt.tokenIds[0])]: 'five' });
+    const none = withTokenTexts(some, () => undefined);
+    expect('tokenTexts' in none).toBe(false);
+    expect(none).toEqual(run);
+  });
+
+  it('malformed token texts are refused, naming the field', () => {
+    expect(errorOf((d) => ((d as { tokenTexts: unknown }).tokenTexts = { '1': 5 }))).toBe(
+      'tokenTexts.1: expected string, received number',
+    );
+    expect(errorOf((d) => ((d as { tokenTexts: unknown }).tokenTexts = { '3': 'ok', cat: 'x' }))).toBe(
+      'tokenTexts.cat: keys must be token ids (whole numbers without leading zeros)',
+    );
+    expect(errorOf((d) => ((d as { tokenTexts: unknown }).tokenTexts = { '-1': 'x' }))).toMatch(
+      /^tokenTexts\.-1: keys/,
+    );
+    expect(errorOf((d) => ((d as { tokenTexts: unknown }).tokenTexts = { '07': 'x' }))).toMatch(
+      /^tokenTexts\.07: keys/,
+    );
+    expect(errorOf((d) => ((d as { tokenTexts: unknown }).tokenTexts = ['a', 'b']))).toBe(
+      'tokenTexts: expected an object of token id -> text, received an array',
+    );
+    expect(errorOf((d) => ((d as { tokenTexts: unknown }).tokenTexts = null))).toBe(
+      'tokenTexts: expected an object of token id -> text, received null',
+    );
+    expect(errorOf((d) => ((d as { tokenTexts: unknown }).tokenTexts = 'the cat'))).toBe(
+      'tokenTexts: expected an object of token id -> text, received string',
+    );
+    const comparison = { schemaVersion: 1, kind: 'comparison', createdAt: 'now', runs: [run, ar] };
+    expect(() => parseTrace({ ...comparison, tokenTexts: { '2': true } })).toThrow(
+      'tokenTexts.2: expected string, received boolean',
+    );
+    expect(() => parseTrace({ ...comparison, runs: [run, { ...ar, tokenTexts: { x: 'y' } }] })).toThrow(
+      /^runs\[1\]\.tokenTexts\.x: keys must be token ids/,
+    );
+    try {
+      parseTrace({ ...run, tokenTexts: { '1': 5 } });
+      throw new Error('parsed');
+    } catch (error) {
+      expect(error).toBeInstanceOf(TraceParseError);
+      expect((error as TraceParseError).path).toBe('tokenTexts.1');
+    }
   });
 });
 

@@ -190,7 +190,9 @@ describe('traces slice', () => {
         { ...good, steps: [{ ...good.steps[0], tree: { ...good.steps[0].tree, parents: 'x' } }] },
         /^bad\.json: steps\[0\]\.tree\.parents/,
       ],
-      [{ ...good, tokenTexts: { '1': 5 } }, /tokenTexts\.1/],
+      [{ ...good, tokenTexts: { '1': 5 } }, /^bad\.json: tokenTexts\.1: expected string/],
+      [{ ...good, tokenTexts: { one: 'a' } }, /^bad\.json: tokenTexts\.one: keys must be token ids/],
+      [{ ...good, tokenTexts: [] }, /^bad\.json: tokenTexts: expected an object/],
       [{ ...good, output: { ...good.output, tokenIds: [1, 2] } }, /output\.tokenIds/],
     ];
     for (const [doc, pattern] of cases) {
@@ -219,6 +221,11 @@ describe('traces slice', () => {
     expect(store.getState().importTrace(json, 'cmp.json')).toBe(true);
     expect(store.getState().comparison?.source).toBe('trace');
     expect(store.getState().comparison?.runs.map((r) => r.tokens)).toEqual(c.runs.map((r) => r.tokens));
+    // The file's token texts (core's optional `tokenTexts`) label every replayed token.
+    for (const r of store.getState().comparison!.runs) {
+      expect(r.tokenTexts).not.toBe(store.getState().loaded?.vocab);
+      for (const id of r.tokens) expect(r.tokenTexts[id]).toBe(c.runs[0].tokenTexts[id]);
+    }
   });
 
   it('runs every strategy on every prompt of the comparison', async () => {

@@ -41,11 +41,54 @@ describe('SpeedupBarChart', () => {
     expect(svg.getAttribute('aria-label')).toBe('Speedup vs autoregressive decoding');
     expect(svg.querySelector('title')!.textContent).toBe('Speedup vs autoregressive decoding');
     expect(svg.querySelector('desc')!.textContent).toContain('dyspec:16: 2.10×');
-    expect(container.querySelector('.x-label')!.textContent).toBe('strategy');
-    expect(container.querySelector('.y-label')!.textContent).toBe('speedup (×)');
-    // Taller bars for larger speedups.
-    const h = (i: number) => Number(bars[i].getAttribute('height'));
-    expect(h(5)).toBeGreaterThan(h(1));
+    expect(container.querySelector('.x-label')!.textContent).toBe('speedup (×)');
+    expect(container.querySelector('.y-label')!.textContent).toBe('strategy');
+    // Longer bars for larger speedups; one strategy name per row.
+    const w = (i: number) => Number(bars[i].getAttribute('width'));
+    expect(w(5)).toBeGreaterThan(w(1));
+    const ticks = Array.from(container.querySelectorAll('.y-axis .tick text')).map((t) => t.textContent);
+    expect(ticks).toEqual(ROWS.map((r) => r.strategy));
+  });
+
+  it.each([1, 5, 13, 30])('keeps %i bars inside the plot area, one row each, clear of the labels', (n) => {
+    const rows = Array.from({ length: n }, (_, i) =>
+      row(`${ROWS[i % ROWS.length].strategy}#${i}`, i, 2, 0.8 + i / 10, []),
+    );
+    const { container } = render(<SpeedupBarChart rows={rows} width={360} />);
+    const svg = container.querySelector('svg')!;
+    const height = Number(svg.getAttribute('height'));
+    const plot = /translate\(([\d.]+),([\d.]+)\)/.exec(container.querySelector('g.plot')!.getAttribute('transform')!)!;
+    const [left, top] = [Number(plot[1]), Number(plot[2])];
+    const axis = /translate\(0,([\d.]+)\)/.exec(container.querySelector('.x-axis')!.getAttribute('transform')!)!;
+    const innerHeight = Number(axis[1]);
+    expect(top + innerHeight).toBeLessThan(height);
+    const bars = Array.from(container.querySelectorAll('rect.bar'));
+    expect(bars).toHaveLength(n);
+    let previousBottom = 0;
+    for (const bar of bars) {
+      const [x, y, w, h] = ['x', 'y', 'width', 'height'].map((a) => Number(bar.getAttribute(a)));
+      expect(x).toBe(0); // bars start at the axis, right of the labels in the left margin
+      expect(w).toBeGreaterThan(0);
+      expect(left + w).toBeLessThanOrEqual(360);
+      expect(y).toBeGreaterThanOrEqual(previousBottom);
+      expect(y + h).toBeLessThanOrEqual(innerHeight);
+      previousBottom = y + h;
+    }
+    expect(container.querySelectorAll('.y-axis .tick')).toHaveLength(n);
+    // More rows, taller chart.
+    expect(height).toBeGreaterThanOrEqual(n * 16);
+  });
+
+  it('shortens names that do not fit and keeps the full name as a tooltip', () => {
+    const long = 'dyspec-t:0.05:64 on webgpu, a long label';
+    const { container } = render(
+      <SpeedupBarChart rows={[row('ar', 0, 1, 1, []), row(long, 8, 2, 1.4, [])]} width={300} />,
+    );
+    const ticks = container.querySelectorAll('.y-axis .tick text');
+    expect(ticks[0].textContent).toBe('ar');
+    expect(ticks[1].firstChild!.textContent!.endsWith('…')).toBe(true);
+    expect(ticks[1].querySelector('title')!.textContent).toBe(long);
+    expect(container.querySelectorAll('rect.bar title')[1].textContent).toContain(long);
   });
 
   it('shows an empty state and keeps strategy names as text', () => {

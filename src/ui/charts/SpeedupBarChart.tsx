@@ -1,79 +1,111 @@
-/** Speedup vs the autoregressive run, one bar per strategy, with the 1.0 (no speedup) line. */
-import { max, scaleBand, scaleLinear } from 'd3';
+/**
+ * Speedup vs the autoregressive run: one horizontal bar per strategy, with the 1.0 (no speedup) line. The chart's
+ * height follows the number of rows (layout/speedup-bars.ts), so bars and labels never overlap however many
+ * strategies are compared.
+ */
+import { max, scaleBand, scaleLinear, select } from 'd3';
 import { useEffect, useMemo, useRef } from 'react';
 import type { ComparisonRow } from '../layout/comparison';
+import { speedupBarLayout } from '../layout/speedup-bars';
 import { FAMILY_COLORS } from '../theme';
 import { ChartSvg } from './ChartSvg';
-import { chartFrame, DEFAULT_MARGIN, drawAxes, drawEmpty, drawReference } from './chart-frame';
+import { chartFrame, drawAxes, drawEmpty, drawVerticalReference } from './chart-frame';
 
 /** Props of SpeedupBarChart. */
 export interface SpeedupBarChartProps {
   rows: ComparisonRow[];
   width?: number;
+  /**
+   * Wanted height in px; the rows share it, and the chart grows past it when they would get too thin. Without it
+   * the height follows the number of rows.
+   */
   height?: number;
 }
 
 const TITLE = 'Speedup vs autoregressive decoding';
+const TITLE_X = 8;
+
+const valueText = (r: ComparisonRow): string => `${r.speedup.toFixed(2)}×`;
 
 /** Bar chart of each strategy's speedup (bars coloured by family). */
-export function SpeedupBarChart({ rows, width = 520, height = 300 }: SpeedupBarChartProps) {
+export function SpeedupBarChart({ rows, width = 520, height }: SpeedupBarChartProps) {
   const ref = useRef<SVGGElement>(null);
   const data = useMemo(() => rows.filter((r) => Number.isFinite(r.speedup)), [rows]);
-  const description = data.map((r) => `${r.strategy}: ${r.speedup.toFixed(2)}×`).join('; ') || 'no data';
+  const layout = useMemo(
+    () =>
+      speedupBarLayout(
+        data.map((r) => r.strategy),
+        width,
+        { height, valueChars: data.reduce((m, r) => Math.max(m, Array.from(valueText(r)).length), 1) },
+      ),
+    [data, width, height],
+  );
+  const description = data.map((r) => `${r.strategy}: ${valueText(r)}`).join('; ') || 'no data';
 
   useEffect(() => {
     if (!ref.current) return;
-    const longNames = data.length > 5 || data.some((r) => r.strategy.length > 10);
-    const margin = { ...DEFAULT_MARGIN, right: 32, bottom: longNames ? 80 : DEFAULT_MARGIN.bottom };
-    const frame = chartFrame(ref.current, width, height, TITLE, margin);
+    const frame = chartFrame(ref.current, layout.width, layout.height, TITLE, layout.margin);
+    // The title starts at the chart's edge, not above the plot: the strategy names can make the left margin wide.
+    select(ref.current).select('.chart-title').attr('x', TITLE_X);
     if (data.length === 0) {
       drawEmpty(frame, 'No runs to compare yet');
       return;
     }
-    const x = scaleBand<string>()
-      .domain(data.map((r) => r.strategy))
-      .range([0, frame.innerWidth])
-      .padding(0.25);
-    const top = Math.max(1, max(data, (r) => r.speedup) ?? 1) * 1.12;
-    const y = scaleLinear().domain([0, top]).nice().range([frame.innerHeight, 0]);
+    const top = Math.max(1, max(data, (r) => r.speedup) ?? 1);
+    const x = scaleLinear().domain([0, top]).nice().range([0, layout.innerWidth]);
+    const y = scaleBand<number>()
+      .domain(data.map((_, i) => i))
+      .range([0, layout.innerHeight]);
     drawAxes(frame, x, y, {
-      xLabel: 'strategy',
-      yLabel: 'speedup (×)',
-      yFormat: (v) => `${v}×`,
-      rotateX: longNames,
+      xLabel: 'speedup (×)',
+      yLabel: 'strategy',
+      xTicks: Math.max(2, Math.floor(layout.innerWidth / 70)),
+      xFormat: (v) => `${v}×`,
+      yFormat: (i) => layout.rows[i]?.label ?? '',
+      grid: 'vertical',
     });
+    // Names shortened to fit keep the full name as a tooltip.
+    frame.plot
+      .selectAll<SVGTextElement, number>('.y-axis .tick text')
+      .filter((i) => layout.rows[i]?.label !== data[i]?.strategy)
+      .append('title')
+      .text((i) => data[i]?.strategy ?? '');
     const bars = frame.plot.append('g').attr('class', 'bars');
     bars
       .selectAll('rect.bar')
       .data(data)
       .join('rect')
       .attr('class', (r) => `bar bar-${r.family}`)
-      .attr('x', (r) => x(r.strategy) ?? 0)
-      .attr('width', x.bandwidth())
-      .attr('y', (r) => y(Math.max(0, r.speedup)))
-      .attr('height', (r) => frame.innerHeight - y(Math.max(0, r.speedup)))
+      .attr('x', 0)
+      .attr('y', (_, i) => layout.rows[i].barY)
+      .attr('width', (r) => x(Math.max(0, r.speedup)))
+      .attr('height', layout.barHeight)
       .attr('fill', (r) => FAMILY_COLORS[r.family])
       .append('title')
-      .text(
-        (r) => `${r.strategy}: ${r.speedup.toFixed(2)}× (τ ${r.tau.toFixed(2)}, ${r.tokensPerSecond.toFixed(1)} tok/s)`,
-      );
+      .text((r) => `${r.strategy}: ${valueText(r)} (τ ${r.tau.toFixed(2)}, ${r.tokensPerSecond.toFixed(1)} tok/s)`);
     bars
       .selectAll('text.value')
       .data(data)
       .join('text')
       .attr('class', 'value')
-      .attr('x', (r) => (x(r.strategy) ?? 0) + x.bandwidth() / 2)
-      .attr('y', (r) => y(Math.max(0, r.speedup)) - 4)
-      .attr('text-anchor', 'middle')
-      .text((r) => `${r.speedup.toFixed(2)}×`);
-    drawReference(frame, y(1), 'AR', true);
-  }, [data, width, height]);
+      .attr('x', (r) => x(Math.max(0, r.speedup)) + 4)
+      .attr('y', (_, i) => layout.rows[i].centerY)
+      .attr('dy', '0.32em')
+      .attr('text-anchor', 'start')
+      // A white halo keeps the value readable where it crosses the reference line.
+      .attr('paint-order', 'stroke')
+      .attr('stroke', '#ffffff')
+      .attr('stroke-width', 3)
+      .attr('stroke-linejoin', 'round')
+      .text(valueText);
+    drawVerticalReference(frame, x(1), 'AR');
+  }, [data, layout]);
 
   return (
     <ChartSvg
       className="speedup-chart"
-      width={width}
-      height={height}
+      width={layout.width}
+      height={layout.height}
       title={TITLE}
       description={description}
       plotRef={ref}

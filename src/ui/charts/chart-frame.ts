@@ -62,27 +62,42 @@ export interface AxesOptions {
   yFormat?: (v: number) => string;
   /** Rotate x tick labels (for long category names). */
   rotateX?: boolean;
+  /** Grid lines across the plot at the y ticks (`horizontal`, the default) or at the x ticks (`vertical`). */
+  grid?: 'horizontal' | 'vertical';
 }
 
-/** Draws the x and y axes, horizontal grid lines and the axis labels. */
+/** Draws the x and y axes, grid lines (horizontal unless asked otherwise) and the axis labels. */
 export function drawAxes<X extends AxisDomain, Y extends AxisDomain>(
   frame: Frame,
-  x: AxisScale<X>,
+  x: AxisScale<X> & { ticks?: (n?: number) => X[] },
   y: AxisScale<Y> & { ticks?: (n?: number) => Y[] },
   options: AxesOptions,
 ): void {
   const { plot, innerWidth, innerHeight, margin } = frame;
   const grid = plot.append('g').attr('class', 'grid');
-  const yTicks = y.ticks ? y.ticks(options.yTicks ?? 5) : [];
-  grid
-    .selectAll('line')
-    .data(yTicks)
-    .join('line')
-    .attr('x1', 0)
-    .attr('x2', innerWidth)
-    .attr('y1', (d) => y(d) ?? 0)
-    .attr('y2', (d) => y(d) ?? 0)
-    .attr('stroke', CHART_COLORS.grid);
+  if (options.grid === 'vertical') {
+    const xTicks = x.ticks ? x.ticks(options.xTicks ?? 5) : [];
+    grid
+      .selectAll('line')
+      .data(xTicks)
+      .join('line')
+      .attr('x1', (d) => x(d) ?? 0)
+      .attr('x2', (d) => x(d) ?? 0)
+      .attr('y1', 0)
+      .attr('y2', innerHeight)
+      .attr('stroke', CHART_COLORS.grid);
+  } else {
+    const yTicks = y.ticks ? y.ticks(options.yTicks ?? 5) : [];
+    grid
+      .selectAll('line')
+      .data(yTicks)
+      .join('line')
+      .attr('x1', 0)
+      .attr('x2', innerWidth)
+      .attr('y1', (d) => y(d) ?? 0)
+      .attr('y2', (d) => y(d) ?? 0)
+      .attr('stroke', CHART_COLORS.grid);
+  }
 
   const xAxis = axisBottom(x);
   if (options.xTicks !== undefined) xAxis.ticks(options.xTicks);
@@ -190,6 +205,26 @@ export function drawReference(frame: Frame, yPos: number, label: string, outside
     .attr('y', outside ? yPos : yPos - 4)
     .attr('dy', outside ? '0.32em' : null)
     .attr('text-anchor', outside ? 'start' : 'end')
+    .attr('fill', CHART_COLORS.reference)
+    .text(label);
+}
+
+/** Draws a dashed vertical reference line at pixel `xPos` across the plot, labelled above the plot. */
+export function drawVerticalReference(frame: Frame, xPos: number, label: string): void {
+  const g = frame.plot.append('g').attr('class', 'reference');
+  g.append('line')
+    .attr('class', 'reference-line')
+    .attr('x1', xPos)
+    .attr('x2', xPos)
+    .attr('y1', 0)
+    .attr('y2', frame.innerHeight)
+    .attr('stroke', CHART_COLORS.reference)
+    .attr('stroke-dasharray', '5 4');
+  g.append('text')
+    .attr('class', 'reference-label')
+    .attr('x', xPos)
+    .attr('y', -6)
+    .attr('text-anchor', 'middle')
     .attr('fill', CHART_COLORS.reference)
     .text(label);
 }

@@ -4,6 +4,9 @@
  * draft probability q. Hover or focus a node for its details; arrow keys move between nodes.
  */
 import { select } from 'd3';
+// Side effect: adds selection.transition() / .interrupt(), used below. The d3 bundle is marked side-effect free, so
+// importing only `select` from it would let the build drop d3-transition; this import keeps it wherever TreeView goes.
+import 'd3-transition';
 import { useEffect, useId, useMemo, useRef, useState } from 'react';
 import type { KeyboardEvent as ReactKeyboardEvent } from 'react';
 import type { StepRecord } from '../../core/step';
