@@ -59,7 +59,7 @@ export interface BenchRow {
   efficiency: number;
   /** At T = 0: every prompt's tokens equal the `ar` tokens; null at T > 0. */
   greedy_identical: boolean | null;
-  /** `auto` strategies: the budget chosen for each prompt, in prompt order. */
+  /** `auto` strategies: the budget chosen before each step, in run order. */
   chosen_budgets?: number[];
 }
 
@@ -105,7 +105,7 @@ export function planStrategies(texts: readonly string[], autoSweep: readonly num
     if (!isAutoStrategy(s)) continue;
     for (const budget of autoSweep) {
       const listed = parsed.map(formatStrategy).includes(`${s.kind}:${budget}`);
-      add(s.kind === 'dyspec' ? { kind: 'dyspec', budget } : { kind: 'sequoia', budget, maxDepth: null }, !listed);
+      add(s.kind === 'sequoia' ? { kind: 'sequoia', budget, maxDepth: null } : { kind: s.kind, budget }, !listed);
     }
   }
   return plans;
@@ -151,8 +151,7 @@ export async function runBench(runner: Runner, config: BenchConfig, log: (line: 
       acc[k].steps.push(...run.steps);
       acc[k].wallMs += run.wallMs;
       acc[k].tokens[i] = run.tokens;
-      const resolved = parseStrategy(run.resolved);
-      if (resolved.kind === 'dyspec' || resolved.kind === 'sequoia') acc[k].chosen.push(resolved.budget as number);
+      acc[k].chosen.push(...run.chosenBudgets);
     }
     log(`prompt ${i + 1}/${prompts.length} done`);
   }

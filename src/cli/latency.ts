@@ -1,110 +1,21 @@
 /**
- * Measured forward latency t(n): how long one model call on n new tokens takes after `past` cached rows, on this
- * machine and backend (DESIGN.md §6). The median of several repeats, sizes interleaved across repeats so slow drift
- * (thermal, other processes) spreads over all sizes instead of biasing the last ones. After each timed call the
- * cache is rolled back to the `past` rows with `commit`, which is not timed.
- *
- * Profiles are cached in memory per model hash, backend, threads, past and sizes: a bench that needs the same
- * profile for efficiency and for `auto` measures it once.
+ * The CLI's latency profiles: core's measurement (core/latency.ts) on Node's clock, cached in memory per model hash,
+ * backend, threads, past and sizes, so a bench that needs the same profile for efficiency and for `auto` measures it
+ * once.
  */
-import type { LatencyTable } from '../core/budget';
-import { treeAttention } from '../core/mask';
+import { measureLatency as measure, type LatencyOptions, type LatencyProfile } from '../core/latency';
 import type { LanguageModel } from '../core/model';
-import { Rng } from '../core/rng';
 import { nowMs } from './io';
 
-/** A measured t(n) table. */
-export interface LatencyProfile extends LatencyTable {
-  sizes: number[];
-  /** [sizes] medians made non-decreasing in n (see `nonDecreasing`): what the budget chooser reads. */
-  ms: number[];
-  /** [sizes] the raw medians. */
-  rawMs: number[];
-  /** Cached rows before each timed call. */
-  past: number;
-  repeats: number;
-}
+export { DEFAULT_PROFILE_SIZES, median, nonDecreasing } from '../core/latency';
+export type { LatencyProfile } from '../core/latency';
 
-/** What to measure. */
-export interface LatencyOptions {
-  sizes: readonly number[];
-  past: number;
-  repeats: number;
-  /** Token ids are drawn below this (the shared vocabulary). */
-  vocab: number;
-  now?: () => number;
-}
+/** Options of a CLI measurement (the clock defaults to Node's monotonic one). */
+export type CliLatencyOptions = Omit<LatencyOptions, 'now'> & { now?: () => number };
 
-/** Sizes the `auto` chooser and the efficiency figure need by default (trees up to 64 draft nodes + root). */
-export const DEFAULT_PROFILE_SIZES: readonly number[] = [1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 65];
-
-/** Median of a non-empty list. */
-export function median(values: readonly number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
-
-/** A chain of n tokens at positions past..past+n-1 (the cost of a tree of n nodes is the same for any shape). */
-function chain(n: number): number[] {
-  return Array.from({ length: n }, (_, i) => i - 1);
-}
-
-/**
- * Measures t(n) for every size. Leaves the model's cache empty.
- * @throws RangeError when past + the largest size exceeds the model's positions
- */
-export async function measureLatency(model: LanguageModel, options: LatencyOptions): Promise<LatencyProfile> {
-  const { sizes, past, repeats, vocab } = options;
-  const now = options.now ?? nowMs;
-  const largest = Math.max(...sizes);
-  if (past < 1 || past + largest > model.maxPositions) {
-    throw new RangeError(
-      `past ${past} + size ${largest} must fit the model's ${model.maxPositions} positions (past >= 1)`,
-    );
-  }
-  const rng = new Rng(7);
-  const token = (): number => Math.floor(rng.next() * vocab);
-  model.reset();
-  const prefill = treeAttention(0, chain(past));
-  await model.forward(Array.from({ length: past }, token), prefill.positions, prefill.bias);
-  const keep = Array.from({ length: past }, (_, i) => i);
-  const inputs = sizes.map((n) => ({ tokens: Array.from({ length: n }, token), ...treeAttention(past, chain(n)) }));
-  const samples: number[][] = sizes.map(() => []);
-  // One untimed round first: the first call of each shape pays for allocation and kernel selection.
-  for (let r = -1; r < repeats; r++) {
-    for (let i = 0; i < sizes.length; i++) {
-      const { tokens, positions, bias } = inputs[i];
-      const start = now();
-      await model.forward(tokens, positions, bias);
-      const ms = now() - start;
-      if (r >= 0) samples[i].push(ms);
-      await model.commit(keep);
-    }
-  }
-  model.reset();
-  const raw = samples.map(median);
-  return { sizes: [...sizes], ms: nonDecreasing(raw), rawMs: raw, past, repeats };
-}
-
-/**
- * The closest non-decreasing sequence in least squares (pool-adjacent-violators). More tokens never cost less, so a
- * dip is noise from other load on the machine; left in, it would make the chooser favour that size by accident.
- */
-export function nonDecreasing(values: readonly number[]): number[] {
-  const blocks: { sum: number; count: number }[] = [];
-  for (const v of values) {
-    blocks.push({ sum: v, count: 1 });
-    while (blocks.length > 1) {
-      const b = blocks[blocks.length - 1];
-      const a = blocks[blocks.length - 2];
-      if (a.sum / a.count <= b.sum / b.count) break;
-      blocks.pop();
-      a.sum += b.sum;
-      a.count += b.count;
-    }
-  }
-  return blocks.flatMap((b) => new Array<number>(b.count).fill(b.sum / b.count));
+/** Measures t(n) for every size on Node's clock. Leaves the model's cache empty. */
+export function measureLatency(model: LanguageModel, options: CliLatencyOptions): Promise<LatencyProfile> {
+  return measure(model, { ...options, now: options.now ?? nowMs });
 }
 
 const cache = new Map<string, Promise<LatencyProfile>>();
@@ -113,7 +24,7 @@ const cache = new Map<string, Promise<LatencyProfile>>();
 export function cachedLatency(
   key: { hash: string; backend: string; threads: number },
   model: LanguageModel,
-  options: LatencyOptions,
+  options: CliLatencyOptions,
 ): Promise<LatencyProfile> {
   const id = [key.hash, key.backend, key.threads, options.past, options.repeats, options.sizes.join(',')].join('|');
   let hit = cache.get(id);

@@ -24,8 +24,10 @@ export interface RunResult {
   tokens: number[];
   steps: StepRecord[];
   stopReason: StopReason;
-  /** The strategy that ran, an `auto` budget resolved (e.g. `dyspec:12`). */
+  /** The strategy that ran, an `auto` budget resolved to its most chosen value (e.g. `dyspec:12`). */
   resolved: string;
+  /** `auto` strategies: the budget chosen before each step (else empty). */
+  chosenBudgets: number[];
   /** Wall time of the whole generate call (prefill included), ms. */
   wallMs: number;
 }
@@ -98,7 +100,7 @@ export class Runner {
       this.log(`profiling draft and target for ${key} ...`);
       const target = await this.profile('target');
       const draft = await this.profile('draft');
-      const dyspec = strategy.kind === 'dyspec';
+      const dyspec = strategy.kind !== 'sequoia'; // dyspec and dyspec-cal: prefix-consistent heaps
       entry = {
         chooser: createBudgetChooser({
           targetLatency: target,
@@ -151,8 +153,8 @@ export class Runner {
       eosTokenIds: this.eos,
       vocab: Math.min(this.pair.tokenizer.vocabSize, this.pair.draft.model.vocabSize, this.pair.target.model.vocabSize),
       acceptance: this.sequoiaAcceptance(),
-      // Earlier runs plus this one so far: the chooser keeps adapting should generate ask before every step.
-      chooseBudget: auto ? asStrategyChooser(auto.chooser, () => auto.steps.concat(steps)) : undefined,
+      // Earlier runs, then (added by generate before every step) this run's steps so far.
+      chooseBudget: auto ? asStrategyChooser(auto.chooser, () => auto.steps) : undefined,
       onStep: (step) => {
         steps.push(step);
         onStep?.(step);
@@ -166,6 +168,7 @@ export class Runner {
       steps: result.steps,
       stopReason: result.stopReason,
       resolved: formatStrategy(result.strategy),
+      chosenBudgets: result.chosenBudgets,
       wallMs,
     };
   }

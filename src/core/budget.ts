@@ -416,10 +416,9 @@ function fitOverhead(
 }
 
 /**
- * Adapts a live chooser to generate's `chooseBudget` hook (strategy.ts), which asks once per run: the answer uses
- * `steps()` at the time of asking, i.e. the steps of earlier runs fed to it by the caller (and those of the current
- * run too, should generate ever ask per step).
+ * Adapts a live chooser to generate's `chooseBudget` hook (strategy.ts), which asks before every step: the answer
+ * uses the steps of earlier runs (`earlier()`, kept by the caller) followed by the current run's steps so far.
  */
-export function asStrategyChooser(chooser: AdaptiveBudgetChooser, steps: () => readonly StepRecord[]): BudgetChooser {
-  return () => ({ budget: chooser.choose(steps()) });
+export function asStrategyChooser(chooser: AdaptiveBudgetChooser, earlier: () => readonly StepRecord[]): BudgetChooser {
+  return (request) => ({ budget: chooser.choose([...earlier(), ...request.steps]) });
 }

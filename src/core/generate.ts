@@ -13,6 +13,7 @@
  * tokens after it except the last are that model's pending prefix, fed as a chain with its first batch next step
  * (the prompt at the start; for the draft also an accepted leaf it never saw). The last token is the next root.
  */
+import { AcceptanceCalibration } from './calibration';
 import { InvalidSettingError } from './errors';
 import type { DraftContext, TreeBuilder } from './builders/types';
 import { createDraftStep, type DraftStep } from './draft-context';
@@ -20,7 +21,15 @@ import type { LanguageModel } from './model';
 import { Rng } from './rng';
 import { argmax, logitsToDistribution, validateSamplingParams, type SamplingParams } from './sampling';
 import type { StepRecord, TreeRecord } from './step';
-import { builderFor, MAX_TREE_NODES, resolveStrategy, toStrategy, type BudgetChooser, type Strategy } from './strategy';
+import {
+  builderFor,
+  isAutoStrategy,
+  MAX_TREE_NODES,
+  resolveStrategy,
+  toStrategy,
+  type BudgetChooser,
+  type Strategy,
+} from './strategy';
 import { TokenTree } from './tree';
 import { TreeCursor } from './tree-cursor';
 import { verifyTree } from './verify';
@@ -60,8 +69,17 @@ export interface GenerateOptions {
   maxNodes?: number;
   /** Per-rank acceptance shaping `sequoia:N` trees (default DEFAULT_SEQUOIA_ACCEPTANCE). */
   acceptance?: readonly number[];
-  /** Resolves `sequoia:auto` / `dyspec:auto`; without it those strategies are an InvalidSettingError. */
+  /**
+   * Resolves `sequoia:auto` / `dyspec:auto` / `dyspec-cal:auto`, asked before every step with the run's steps so far;
+   * without it those strategies are an InvalidSettingError.
+   */
   chooseBudget?: BudgetChooser;
+  /**
+   * The acceptance-by-draft-probability curve `dyspec-cal` trees are keyed by. Every step of this run is added to it,
+   * so a caller that keeps one per model pair and sampling setting carries what it learned into the next run
+   * (default: a fresh, uncalibrated one).
+   */
+  calibration?: AcceptanceCalibration;
 }
 
 /** What a generation produced. */
@@ -71,8 +89,10 @@ export interface GenerateResult {
   /** One record per target call. */
   steps: StepRecord[];
   stopReason: StopReason;
-  /** The strategy that ran (an `auto` budget resolved to a number). */
+  /** The strategy that ran; an `auto` budget is resolved to the budget it chose most often. */
   strategy: Strategy;
+  /** For `auto` strategies, the budget chosen before each step (else empty). */
+  chosenBudgets: number[];
 }
 
 /** Milliseconds from a monotonic clock where the platform has one (Node >= 16 and browsers do), else Date.now. */
@@ -87,16 +107,29 @@ export function monotonicNow(): number {
  */
 export async function generate(options: GenerateOptions): Promise<GenerateResult> {
   const setup = validateOptions(options);
-  const strategy = await resolveStrategy(setup.strategy, options.chooseBudget);
-  const builder = strategy.kind === 'ar' ? null : builderFor(strategy, { acceptance: options.acceptance });
   const { target, prompt, maxNewTokens, signal, onStep } = options;
-  const draft = builder ? options.draft : null;
+  const draft = setup.strategy.kind === 'ar' ? null : options.draft;
+  const calibration = options.calibration ?? new AcceptanceCalibration();
+  const chosenBudgets: number[] = [];
+  let resolved: Strategy = setup.strategy;
+  /** The step's builder: auto budgets are re-chosen and calibrated keys re-read before every step. */
+  const adaptive = isAutoStrategy(setup.strategy) || setup.strategy.kind === 'dyspec-cal';
+  let fixed: TreeBuilder | null = null; // the one builder of a strategy that never changes within the run
+  const builderForStep = async (): Promise<TreeBuilder | null> => {
+    if (setup.strategy.kind === 'ar') return null;
+    if (!adaptive) return (fixed ??= builderFor(resolved, { acceptance: options.acceptance }));
+    if (isAutoStrategy(setup.strategy)) {
+      resolved = await resolveStrategy(setup.strategy, options.chooseBudget, steps.slice());
+    }
+    const acceptanceEstimate = resolved.kind === 'dyspec-cal' ? calibration.estimator() : undefined;
+    return builderFor(resolved, { acceptance: options.acceptance, acceptanceEstimate });
+  };
   target.reset();
   options.draft?.reset();
   const loop: LoopContext = {
     draft,
     target,
-    builder,
+    builder: null,
     params: options.params,
     vocab: setup.vocab,
     positionLimit: setup.positionLimit,
@@ -109,19 +142,42 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
   const sequence = [...prompt];
   const tokens: number[] = [];
   const steps: StepRecord[] = [];
-  const finish = (stopReason: StopReason): GenerateResult => ({ tokens, steps, stopReason, strategy });
+  const finish = (stopReason: StopReason): GenerateResult => ({
+    tokens,
+    steps,
+    stopReason,
+    strategy: chosenBudgets.length > 0 ? withBudget(setup.strategy, mostFrequent(chosenBudgets)) : resolved,
+    chosenBudgets,
+  });
   for (;;) {
     if (signal?.aborted) return finish('aborted');
+    loop.builder = await builderForStep();
     const record = await runStep(loop, sequence, steps.length);
     if (!record) return finish('aborted');
+    if (isAutoStrategy(setup.strategy)) chosenBudgets.push((resolved as { budget: number }).budget); // steps that ran
     const { emitted, stop } = cut(record.emitted, eos, maxNewTokens - tokens.length);
     record.emitted = emitted;
     tokens.push(...emitted);
     sequence.push(...emitted);
     steps.push(record);
+    calibration.observe([record]);
     await onStep?.(record);
     if (stop) return finish(stop);
   }
+}
+
+/** The strategy with its `auto` budget replaced. */
+function withBudget(spec: Strategy, budget: number): Strategy {
+  return toStrategy({ ...spec, budget } as Strategy);
+}
+
+/** The most frequent value (ties: the one seen first). */
+function mostFrequent(values: readonly number[]): number {
+  const counts = new Map<number, number>();
+  for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
+  let best = values[0];
+  for (const [v, c] of counts) if (c > (counts.get(best) ?? 0)) best = v;
+  return best;
 }
 
 /** A step's tokens (accepted, then the bonus) cut right after EOS or when `room` tokens have been emitted. */

@@ -10,17 +10,21 @@
  *   sequoia:auto           the same with N chosen for the device
  *   dyspec:N               DySpec greedy dynamic tree of N draft nodes (DySpec, arXiv 2410.11744)
  *   dyspec:auto            the same with N chosen for the device
+ *   dyspec-cal:N           calibrated DySpec: the same heap keyed by expected acceptance, learned from the run
+ *   dyspec-cal:auto        the same with N chosen for the device (re-chosen before every step)
  *   dyspec-t:T[:CAP]       DySpec threshold tree: expand while the estimate is >= T, at most CAP nodes (default 64)
  *
  * Node counts exclude the root (the last committed token) and are limited to MAX_TREE_NODES.
  */
 import { chainBuilder } from './builders/chain';
 import { dyspecGreedyBuilder } from './builders/dyspec';
+import { dyspecCalibratedBuilder, type AcceptanceEstimate } from './builders/dyspec-calibrated';
 import { dyspecThresholdBuilder } from './builders/dyspec-threshold';
 import { fixedTreeBuilder } from './builders/fixed';
 import { optimalSequoiaShape, sequoiaBuilder } from './builders/sequoia';
 import type { TreeBuilder } from './builders/types';
 import { InvalidSettingError } from './errors';
+import type { StepRecord } from './step';
 
 /** Most draft nodes (root excluded) any strategy may put in one tree. */
 export const MAX_TREE_NODES = 256;
@@ -42,14 +46,22 @@ export type Strategy =
   | { kind: 'tree'; branching: number[] }
   | { kind: 'sequoia'; budget: number | 'auto'; maxDepth: number | null }
   | { kind: 'dyspec'; budget: number | 'auto' }
+  | { kind: 'dyspec-cal'; budget: number | 'auto' }
   | { kind: 'dyspec-t'; threshold: number; cap: number };
 
 /** The strategy kinds, in the order the UI lists them. */
-export const STRATEGY_KINDS = ['ar', 'chain', 'tree', 'sequoia', 'dyspec', 'dyspec-t'] as const;
+export const STRATEGY_KINDS = ['ar', 'chain', 'tree', 'sequoia', 'dyspec', 'dyspec-cal', 'dyspec-t'] as const;
 
-/** What a budget chooser is asked: which dynamic or optimal tree needs a node budget. */
+/** The strategy kinds that take an `auto` budget. */
+export type AutoKind = 'sequoia' | 'dyspec' | 'dyspec-cal';
+
+/**
+ * What a budget chooser is asked before every step of an `auto` run: which tree needs a node budget, and the steps
+ * of the run so far (so the choice keeps adapting to the acceptance and timings seen).
+ */
 export interface BudgetRequest {
-  kind: 'sequoia' | 'dyspec';
+  kind: AutoKind;
+  steps: readonly StepRecord[];
 }
 
 /** A chosen budget: draft nodes (root excluded) and, for Sequoia, an optional depth limit. */
@@ -65,6 +77,8 @@ export type BudgetChooser = (request: BudgetRequest) => BudgetChoice | Promise<B
 export interface BuilderOptions {
   /** Per-rank acceptance for `sequoia:N` (default DEFAULT_SEQUOIA_ACCEPTANCE). */
   acceptance?: readonly number[];
+  /** P(accepted | reached) by draft probability for `dyspec-cal:N` (default: the identity, DySpec's assumption). */
+  acceptanceEstimate?: AcceptanceEstimate;
 }
 
 /**
@@ -101,10 +115,11 @@ export function parseStrategy(text: string): Strategy {
         maxDepth: args.length > 1 ? parseCount(args[1], 'sequoia depth', MAX_TREE_NODES) : null,
       };
     case 'dyspec':
+    case 'dyspec-cal':
       arity(1, 1);
       return {
-        kind: 'dyspec',
-        budget: args[0] === 'auto' ? 'auto' : parseCount(args[0], 'dyspec node budget', MAX_TREE_NODES),
+        kind,
+        budget: args[0] === 'auto' ? 'auto' : parseCount(args[0], `${kind} node budget`, MAX_TREE_NODES),
       };
     case 'dyspec-t':
       arity(1, 2);
@@ -130,7 +145,8 @@ export function formatStrategy(spec: Strategy): string {
     case 'sequoia':
       return `sequoia:${spec.budget}${spec.maxDepth === null ? '' : `:${spec.maxDepth}`}`;
     case 'dyspec':
-      return `dyspec:${spec.budget}`;
+    case 'dyspec-cal':
+      return `${spec.kind}:${spec.budget}`;
     case 'dyspec-t':
       return `dyspec-t:${spec.threshold}${spec.cap === DEFAULT_THRESHOLD_CAP ? '' : `:${spec.cap}`}`;
   }
@@ -141,24 +157,28 @@ export function toStrategy(spec: Strategy | string): Strategy {
   return typeof spec === 'string' ? parseStrategy(spec) : parseStrategy(formatStrategy(spec)); // validates values too
 }
 
-/** True for `sequoia:auto` and `dyspec:auto`. */
-export function isAutoStrategy(spec: Strategy): boolean {
-  return (spec.kind === 'sequoia' || spec.kind === 'dyspec') && spec.budget === 'auto';
+/** True for `sequoia:auto`, `dyspec:auto` and `dyspec-cal:auto`. */
+export function isAutoStrategy(spec: Strategy): spec is Extract<Strategy, { kind: AutoKind }> & { budget: 'auto' } {
+  return (spec.kind === 'sequoia' || spec.kind === 'dyspec' || spec.kind === 'dyspec-cal') && spec.budget === 'auto';
 }
 
 /**
  * Replaces an `auto` budget with the chooser's choice (other strategies come back unchanged).
  * @throws InvalidSettingError('strategy') when an `auto` strategy has no chooser or the choice is out of range
  */
-export async function resolveStrategy(spec: Strategy, chooseBudget?: BudgetChooser): Promise<Strategy> {
+export async function resolveStrategy(
+  spec: Strategy,
+  chooseBudget?: BudgetChooser,
+  steps: readonly StepRecord[] = [],
+): Promise<Strategy> {
   if (!isAutoStrategy(spec)) return spec;
-  const kind = spec.kind as 'sequoia' | 'dyspec';
+  const kind = spec.kind;
   if (!chooseBudget) {
     throw bad(
       `${kind}:auto needs a budget chooser (measured verify times); give a node count instead, e.g. ${kind}:16`,
     );
   }
-  const choice = await chooseBudget({ kind });
+  const choice = await chooseBudget({ kind, steps });
   const resolved: Strategy =
     kind === 'sequoia'
       ? { kind, budget: choice.budget, maxDepth: choice.maxDepth ?? null }
@@ -185,9 +205,15 @@ export function builderFor(spec: Strategy, options: BuilderOptions = {}): TreeBu
     }
     case 'dyspec':
       return dyspecGreedyBuilder(requireBudget(spec.budget, 'dyspec'));
+    case 'dyspec-cal':
+      return dyspecCalibratedBuilder(requireBudget(spec.budget, 'dyspec-cal'), options.acceptanceEstimate ?? identity);
     case 'dyspec-t':
       return dyspecThresholdBuilder(spec.threshold, spec.cap);
   }
+}
+
+function identity(q: number): number {
+  return q;
 }
 
 function requireBudget(budget: number | 'auto', kind: string): number {

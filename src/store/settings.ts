@@ -48,7 +48,8 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   maxNewTokens: 48,
   prompt: 'In the beginning',
   chat: true,
-  compare: 'ar,chain:4,tree:2x2x2,tree:4x2x1,sequoia:8,sequoia:16,sequoia:32,dyspec:8,dyspec:16,dyspec:32',
+  compare:
+    'ar,chain:2,chain:4,tree:2x1,tree:2x2x2,tree:4x2x1,sequoia:8,sequoia:16,dyspec:8,dyspec:16,dyspec-cal:4,dyspec-cal:8,dyspec-cal:16',
   comparePrompts: '',
 });
 

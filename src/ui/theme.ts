@@ -46,6 +46,7 @@ export const FAMILY_COLORS: Record<Family, string> = {
   tree: '#2563eb',
   sequoia: '#0d9488',
   dyspec: '#db2777',
+  'dyspec-cal': '#7c3aed',
 };
 
 /** Human names of the strategy families, for legends. */
@@ -55,6 +56,7 @@ export const FAMILY_LABELS: Record<Family, string> = {
   tree: 'fixed tree',
   sequoia: 'Sequoia',
   dyspec: 'DySpec (dynamic)',
+  'dyspec-cal': 'DySpec, calibrated',
 };
 
 /** Colours for series that are not families (e.g. one line per strategy); cycle through them. */

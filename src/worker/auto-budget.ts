@@ -14,11 +14,10 @@ import {
   type AdaptiveBudgetChooser,
   type LatencyTable,
 } from '../core/budget';
-import { treeAttention } from '../core/mask';
+import { measureLatency as measureForward } from '../core/latency';
 import type { LanguageModel } from '../core/model';
-import { Rng } from '../core/rng';
 import type { StepRecord } from '../core/step';
-import { DEFAULT_SEQUOIA_ACCEPTANCE, type BudgetChooser, type Strategy } from '../core/strategy';
+import { DEFAULT_SEQUOIA_ACCEPTANCE, isAutoStrategy, type BudgetChooser, type Strategy } from '../core/strategy';
 
 /** Token counts t(n) is measured at (trees up to 64 draft nodes + the root). */
 export const PROFILE_SIZES: readonly number[] = [1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 65];
@@ -32,15 +31,9 @@ const OBSERVED_STEPS = 512;
 /** Candidate budgets of the chooser. */
 const BUDGETS: readonly number[] = [1, 2, 3, 4, 6, 8, 10, 12, 16, 20, 24, 32, 40, 48, 64];
 
-function median(values: number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
-
 /**
- * Median forward time for each size, after `past` cached rows (rolled back with commit after every call). Leaves the
- * model's cache empty.
+ * Median forward time for each size (core's measurement), after a short past that fits the model; sizes that would
+ * not fit are left out. Leaves the model's cache empty.
  */
 export async function measureLatency(
   model: LanguageModel,
@@ -50,26 +43,8 @@ export async function measureLatency(
 ): Promise<LatencyTable> {
   const past = Math.min(PROFILE_PAST, Math.max(1, model.maxPositions - Math.max(...sizes)));
   const usable = sizes.filter((n) => past + n <= model.maxPositions);
-  const rng = new Rng(7);
-  const token = (): number => Math.floor(rng.next() * vocab);
-  const chain = (n: number): number[] => Array.from({ length: n }, (_, i) => i - 1);
-  model.reset();
-  const prefill = treeAttention(0, chain(past));
-  await model.forward(Array.from({ length: past }, token), prefill.positions, prefill.bias);
-  const keep = Array.from({ length: past }, (_, i) => i);
-  const samples: number[][] = usable.map(() => []);
-  // One untimed round first: the first call of each shape pays for allocation and kernel selection.
-  for (let r = -1; r < PROFILE_REPEATS; r++) {
-    for (let i = 0; i < usable.length; i++) {
-      const { positions, bias } = treeAttention(past, chain(usable[i]));
-      const start = now();
-      await model.forward(Array.from({ length: usable[i] }, token), positions, bias);
-      if (r >= 0) samples[i].push(now() - start);
-      await model.commit(keep);
-    }
-  }
-  model.reset();
-  return { sizes: usable, ms: samples.map(median) };
+  const profile = await measureForward(model, { sizes: usable, past, repeats: PROFILE_REPEATS, vocab, now });
+  return { sizes: profile.sizes, ms: profile.ms };
 }
 
 /** Live choosers for the `auto` strategies of one loaded pair, and the acceptance measured so far. */
@@ -104,7 +79,7 @@ export class AutoBudgets {
   async forStrategy(
     strategy: Strategy,
   ): Promise<{ chooseBudget: BudgetChooser; record: (steps: readonly StepRecord[]) => void } | null> {
-    if ((strategy.kind !== 'dyspec' && strategy.kind !== 'sequoia') || strategy.budget !== 'auto') return null;
+    if (!isAutoStrategy(strategy)) return null;
     this.profiles ??= (async () => ({
       target: await measureLatency(this.target, this.vocab, this.now),
       draft: await measureLatency(this.draft, this.vocab, this.now),
@@ -112,7 +87,7 @@ export class AutoBudgets {
     const { target, draft } = await this.profiles;
     let entry = this.choosers.get(strategy.kind);
     if (!entry) {
-      const dyspec = strategy.kind === 'dyspec';
+      const dyspec = strategy.kind !== 'sequoia'; // dyspec and dyspec-cal: prefix-consistent heaps
       entry = {
         chooser: createBudgetChooser({
           targetLatency: target,
@@ -128,7 +103,7 @@ export class AutoBudgets {
     }
     const e = entry;
     return {
-      chooseBudget: asStrategyChooser(e.chooser, () => e.steps),
+      chooseBudget: asStrategyChooser(e.chooser, () => e.steps), // + the run's own steps, before every step
       record: (steps) => void e.steps.push(...steps),
     };
   }

@@ -23,6 +23,8 @@ const STRATEGIES = [
   'sequoia:16:3',
   'dyspec:6',
   'dyspec:24',
+  'dyspec-cal:6',
+  'dyspec-cal:24',
   'dyspec-t:0.1',
   'dyspec-t:0.02:32',
 ];

@@ -24,6 +24,7 @@ const STRATEGIES = [
   'tree:4x2x1',
   'sequoia:10:3',
   'dyspec:10',
+  'dyspec-cal:10',
   'dyspec-t:0.05:12',
 ];
 

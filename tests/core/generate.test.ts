@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { AcceptanceCalibration } from '../../src/core/calibration';
 import { InvalidSettingError } from '../../src/core/errors';
 import { generate, type GenerateOptions } from '../../src/core/generate';
 import { argmax, GREEDY, type SamplingParams } from '../../src/core/sampling';
-import type { StepRecord } from '../../src/core/step';
+import type { NodeDecision, StepRecord } from '../../src/core/step';
+import { toStrategy, type BudgetChooser } from '../../src/core/strategy';
 import { chiSquareTest, SIGNIFICANCE, targetDistribution } from '../helpers/exact-law';
 import { TableLm } from '../helpers/table-lm';
 
@@ -25,6 +27,48 @@ function greedyReference(target: TableLm, prompt: number[], n: number): number[]
   const sequence = [...prompt];
   for (let i = 0; i < n; i++) sequence.push(argmax(target.logitsFor(sequence), 0, VOCAB));
   return sequence.slice(prompt.length);
+}
+
+/** A draft node's probability and the verifier's verdict on it. */
+type Verdict = [q: number, decision: NodeDecision];
+
+/** A step of draft nodes under the root with the given draft probabilities and verdicts (for calibrations). */
+function calibrationStep(nodes: readonly Verdict[]): StepRecord {
+  const n = nodes.length + 1;
+  return {
+    index: 0,
+    tree: {
+      tokens: new Array<number>(n).fill(0),
+      parents: Array.from({ length: n }, (_, i) => (i === 0 ? -1 : 0)),
+      ranks: Array.from({ length: n }, (_, i) => Math.max(0, i - 1)),
+      draftProbs: [1, ...nodes.map(([q]) => q)],
+      estimates: new Array<number>(n).fill(1),
+      targetProbs: new Array<number | null>(n).fill(null),
+    },
+    decisions: ['accepted', ...nodes.map(([, d]) => d)],
+    acceptedPath: [0],
+    bonusToken: 0,
+    emitted: [0],
+    draftCalls: 0,
+    timings: { draft: 0, verify: 0, tree: 0, commit: 0, sampling: 0, total: 0 },
+  };
+}
+
+const repeat = (count: number, item: Verdict): Verdict[] => new Array<Verdict>(count).fill(item);
+
+/** A dyspec-cal tree's estimates under curve c: reach · c(q), the reach shrinking by 1 - c(q) per earlier sibling. */
+function predictedEstimates(step: StepRecord, c: (q: number) => number): number[] {
+  const { parents, draftProbs } = step.tree;
+  const out = [1];
+  const reachLeft: number[] = [1]; // per node: the reach of its next child's draw
+  for (let i = 1; i < parents.length; i++) {
+    const u = parents[i];
+    const accept = c(draftProbs[i]);
+    out.push(reachLeft[u] * accept);
+    reachLeft[u] *= 1 - accept;
+    reachLeft[i] = out[i];
+  }
+  return out;
 }
 
 const base = (overrides: Partial<GenerateOptions> = {}): GenerateOptions => ({
@@ -166,6 +210,142 @@ describe('generate', () => {
     expect(Math.max(...result.steps.map((s) => s.tree.tokens.length))).toBe(6);
   });
 
+  it.each(['dyspec-cal:auto', 'dyspec:auto', 'sequoia:auto'])(
+    '%s: asks the chooser before every step with the steps so far, and builds trees of the chosen sizes',
+    async (strategy) => {
+      const { target, draft } = models(4);
+      const plan = [3, 7, 1, 12, 7, 5, 7, 2];
+      const seen: { steps: number; indices: number[]; targetCalls: number; kind: string }[] = [];
+      const chooseBudget: BudgetChooser = async ({ kind, steps }) => {
+        seen.push({ kind, steps: steps.length, indices: steps.map((s) => s.index), targetCalls: target.calls });
+        await Promise.resolve();
+        return { budget: plan[seen.length - 1] ?? 4 };
+      };
+      const result = await generate(base({ target, draft, strategy, chooseBudget, maxNewTokens: 120 }));
+      const n = result.steps.length;
+      expect(n).toBeGreaterThan(plan.length);
+      expect(result.tokens).toEqual(greedyReference(target, [1, 2, 3], 120));
+      expect(seen).toHaveLength(n);
+      seen.forEach((call, k) => {
+        expect(call.kind).toBe(strategy.split(':')[0]);
+        expect(call.steps).toBe(k); // 0, 1, 2, ...: asked before step k with the k steps so far
+        expect(call.indices).toEqual(Array.from({ length: k }, (_, j) => j));
+        expect(call.targetCalls).toBe(k);
+      });
+      const chosen = Array.from({ length: n }, (_, k) => plan[k] ?? 4);
+      expect(result.chosenBudgets).toEqual(chosen);
+      expect(result.steps.map((s) => s.tree.tokens.length - 1)).toEqual(chosen);
+      // Most frequent budget: 4 (every step after the plan) beats 7 (three times) once there are four such steps.
+      const fours = n - plan.length;
+      expect(result.strategy).toEqual(toStrategy(`${strategy.split(':')[0]}:${fours >= 3 ? 4 : 7}`));
+    },
+  );
+
+  it('resolves an auto strategy to its most frequent budget, ties going to the one chosen first', async () => {
+    const runWith = async (plan: number[]) => {
+      const controller = new AbortController();
+      const result = await generate(
+        base({
+          strategy: 'dyspec-cal:auto',
+          maxNewTokens: 40,
+          signal: controller.signal,
+          chooseBudget: ({ steps }) => ({ budget: plan[steps.length] }),
+          onStep: (step) => {
+            if (step.index === plan.length - 1) controller.abort();
+          },
+        }),
+      );
+      expect(result.steps).toHaveLength(plan.length);
+      expect(result.chosenBudgets).toEqual(plan);
+      return result.strategy;
+    };
+    expect(await runWith([7, 3])).toEqual({ kind: 'dyspec-cal', budget: 7 });
+    expect(await runWith([3, 7, 7, 3])).toEqual({ kind: 'dyspec-cal', budget: 3 });
+    expect(await runWith([2, 5, 5, 9, 2, 5])).toEqual({ kind: 'dyspec-cal', budget: 5 });
+    expect(await runWith([6])).toEqual({ kind: 'dyspec-cal', budget: 6 });
+  });
+
+  it('leaves chosenBudgets empty and the strategy as given when nothing is auto', async () => {
+    for (const strategy of ['chain:3', 'dyspec-cal:5', 'ar']) {
+      const result = await generate(base({ strategy, chooseBudget: () => ({ budget: 2 }) }));
+      expect(result.chosenBudgets).toEqual([]);
+      expect(result.strategy).toEqual(toStrategy(strategy));
+      if (strategy === 'dyspec-cal:5') expect(result.steps.every((s) => s.tree.tokens.length === 6)).toBe(true);
+    }
+  });
+
+  it.each(['dyspec-cal:auto', 'sequoia:auto', 'dyspec:auto'])(
+    'refuses %s without a chooser before any model call',
+    async (strategy) => {
+      const { target, draft } = models();
+      const error = await generate(base({ target, draft, strategy })).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(InvalidSettingError);
+      expect((error as InvalidSettingError).setting).toBe('strategy');
+      expect((error as Error).message).toMatch(/budget chooser/);
+      expect(target.calls).toBe(0);
+      expect(draft.calls).toBe(0);
+    },
+  );
+
+  it('refuses a chooser budget out of range before any model call', async () => {
+    const { target, draft } = models();
+    const options = base({ target, draft, strategy: 'dyspec-cal:auto', chooseBudget: () => ({ budget: 0 }) });
+    await expect(generate(options)).rejects.toThrow(InvalidSettingError);
+    expect(target.calls + draft.calls).toBe(0);
+  });
+
+  it('adds every examined draft node of every step to a passed-in calibration', async () => {
+    for (const strategy of ['dyspec-cal:8', 'chain:3', 'dyspec-cal:auto']) {
+      const calibration = new AcceptanceCalibration();
+      const params: SamplingParams = { temperature: 1, topP: 1, topK: 0 };
+      const result = await generate(
+        base({ strategy, params, calibration, maxNewTokens: 25, chooseBudget: () => ({ budget: 6 }) }),
+      );
+      const examined = result.steps.flatMap((s) => s.decisions.slice(1).filter((d) => d !== 'unvisited'));
+      expect(examined.length).toBeGreaterThan(0);
+      expect(calibration.observations).toBe(examined.length);
+      expect(calibration.accepted.reduce((a, b) => a + b, 0)).toBe(examined.filter((d) => d === 'accepted').length);
+      const fresh = new AcceptanceCalibration();
+      fresh.observe(result.steps);
+      expect(calibration.fitted()).toEqual(fresh.fitted());
+    }
+  });
+
+  it('keys each dyspec-cal tree by the calibration learned from the earlier steps (and what was passed in)', async () => {
+    // A prior run's lesson: mid-probability tokens are never accepted, confident ones always.
+    const lesson = calibrationStep([...repeat(300, [0.25, 'rejected']), ...repeat(300, [0.95, 'accepted'])]);
+    const calibration = new AcceptanceCalibration();
+    calibration.observe([lesson]);
+    const params: SamplingParams = { temperature: 0.9, topP: 1, topK: 0 };
+    const { target, draft } = models(5);
+    const result = await generate(
+      base({ target, draft, strategy: 'dyspec-cal:10', params, calibration, maxNewTokens: 30, seed: 3 }),
+    );
+    expect(result.steps.length).toBeGreaterThan(4);
+    const replay = new AcceptanceCalibration();
+    replay.observe([lesson]);
+    const stale = replay.estimator(); // the curve before the run
+    let differsFromStale = 0;
+    for (const step of result.steps) {
+      const c = replay.estimator();
+      const predicted = predictedEstimates(step, c);
+      step.tree.estimates.forEach((e, i) => expect(e).toBeCloseTo(predicted[i], 12));
+      if (predictedEstimates(step, stale).some((e, i) => Math.abs(e - step.tree.estimates[i]) > 1e-9)) {
+        differsFromStale++;
+      }
+      replay.observe([step]);
+    }
+    expect(differsFromStale).toBeGreaterThan(0); // the curve did move within the run
+    expect(calibration.fitted()).toEqual(replay.fitted());
+    // The default is a fresh calibration: same run as passing a new one.
+    const a = await generate(base({ strategy: 'dyspec-cal:10', params, seed: 3 }));
+    const b = await generate(
+      base({ strategy: 'dyspec-cal:10', params, seed: 3, calibration: new AcceptanceCalibration() }),
+    );
+    expect(b.tokens).toEqual(a.tokens);
+    expect(b.steps.map((s) => s.tree)).toEqual(a.steps.map((s) => s.tree));
+  });
+
   it.each<[string, Partial<GenerateOptions>, string, RegExp]>([
     ['maxNewTokens 0', { maxNewTokens: 0 }, 'maxNewTokens', /got 0/],
     ['maxNewTokens 2.5', { maxNewTokens: 2.5 }, 'maxNewTokens', /2\.5/],
@@ -195,10 +375,13 @@ describe('generate', () => {
 });
 
 describe('generate at temperature > 0 with top-k / top-p', () => {
-  it.each<[string, SamplingParams]>([
-    ['tree:2x2', { temperature: 1, topP: 0.8, topK: 0 }],
-    ['chain:2', { temperature: 0.7, topP: 0.9, topK: 3 }],
-  ])('%s: the first two tokens follow the target truncated law', async (strategy, params) => {
+  it.each<[string, SamplingParams, 'fresh' | 'carried']>([
+    ['tree:2x2', { temperature: 1, topP: 0.8, topK: 0 }, 'fresh'],
+    ['chain:2', { temperature: 0.7, topP: 0.9, topK: 3 }, 'fresh'],
+    // The calibration changes with every step (and, carried, with every earlier run): still the target's law.
+    ['dyspec-cal:6', { temperature: 0.7, topP: 0.9, topK: 3 }, 'fresh'],
+    ['dyspec-cal:auto', { temperature: 1, topP: 0.8, topK: 0 }, 'carried'],
+  ])('%s: the first two tokens follow the target truncated law (%j, %s calibration)', async (strategy, params, cal) => {
     const { target, draft } = models(21);
     const prompt = [4, 1];
     const first = targetDistribution(target, prompt, params, VOCAB);
@@ -210,11 +393,17 @@ describe('generate at temperature > 0 with top-k / top-p', () => {
     const counts = new Float64Array(VOCAB * VOCAB);
     let accepted = 0;
     const record = (step: StepRecord) => void (accepted += step.acceptedPath.length - 1);
+    const calibration = cal === 'carried' ? new AcceptanceCalibration() : undefined;
+    const chooseBudget: BudgetChooser = ({ steps }) => ({ budget: steps.length === 0 ? 2 : 5 });
     for (let seed = 0; seed < 20_000; seed++) {
-      const result = await generate({ target, draft, prompt, strategy, params, maxNewTokens: 2, seed, onStep: record });
+      const result = await generate({
+        ...{ target, draft, prompt, strategy, params, maxNewTokens: 2, seed, onStep: record },
+        ...{ calibration, chooseBudget },
+      });
       counts[result.tokens[0] * VOCAB + result.tokens[1]]++;
     }
     expect(accepted).toBeGreaterThan(5_000);
+    if (calibration) expect(calibration.observations).toBeGreaterThan(20_000);
     expect(chiSquareTest(counts, law).pValue).toBeGreaterThan(SIGNIFICANCE);
   });
 });

@@ -11,8 +11,10 @@ import {
   MAX_TREE_NODES,
   parseStrategy,
   resolveStrategy,
+  type BudgetRequest,
   type Strategy,
 } from '../../src/core/strategy';
+import type { StepRecord } from '../../src/core/step';
 import { TokenTree } from '../../src/core/tree';
 import { tableDraftContext } from '../helpers/exact-law';
 import { TableLm } from '../helpers/table-lm';
@@ -29,6 +31,10 @@ describe('parseStrategy', () => {
     ['sequoia:auto', { kind: 'sequoia', budget: 'auto', maxDepth: null }],
     ['dyspec:48', { kind: 'dyspec', budget: 48 }],
     ['dyspec:auto', { kind: 'dyspec', budget: 'auto' }],
+    ['dyspec-cal:16', { kind: 'dyspec-cal', budget: 16 }],
+    [' DySpec-Cal:1 ', { kind: 'dyspec-cal', budget: 1 }],
+    ['dyspec-cal:256', { kind: 'dyspec-cal', budget: 256 }],
+    ['dyspec-cal:auto', { kind: 'dyspec-cal', budget: 'auto' }],
     ['dyspec-t:0.05', { kind: 'dyspec-t', threshold: 0.05, cap: DEFAULT_THRESHOLD_CAP }],
     ['dyspec-t:.2:100', { kind: 'dyspec-t', threshold: 0.2, cap: 100 }],
     ['dyspec-t:1e-3:8', { kind: 'dyspec-t', threshold: 0.001, cap: 8 }],
@@ -60,6 +66,16 @@ describe('parseStrategy', () => {
     ['dyspec:0', '"0"'],
     ['dyspec:257', '"257"'],
     ['dyspec:big', '"big"'],
+    ['dyspec-cal', 'dyspec-cal takes 1 argument'],
+    ['dyspec-cal:0', 'dyspec-cal node budget must be a whole number from 1 to 256, got "0"'],
+    ['dyspec-cal:x', '"x"'],
+    ['dyspec-cal:-4', '"-4"'],
+    ['dyspec-cal:1.5', '"1.5"'],
+    ['dyspec-cal:257', '"257"'],
+    ['dyspec-cal:', '""'],
+    ['dyspec-cal:8:2', 'dyspec-cal:8:2'],
+    ['dyspec-cal:auto:2', 'dyspec-cal:auto:2'],
+    ['dyspec-calibrated:8', 'unknown strategy "dyspec-calibrated"'],
     ['dyspec-t:0', '"0"'],
     ['dyspec-t:1', '"1"'],
     ['dyspec-t:1.5', '"1.5"'],
@@ -100,6 +116,9 @@ const strategyArb: fc.Arbitrary<Strategy> = fc.oneof(
     .oneof(fc.integer({ min: 1, max: MAX_TREE_NODES }), fc.constant<'auto'>('auto'))
     .map((budget): Strategy => ({ kind: 'dyspec', budget })),
   fc
+    .oneof(fc.integer({ min: 1, max: MAX_TREE_NODES }), fc.constant<'auto'>('auto'))
+    .map((budget): Strategy => ({ kind: 'dyspec-cal', budget })),
+  fc
     .record({
       threshold: fc.double({ min: 1e-6, max: 0.999, noNaN: true }),
       cap: fc.integer({ min: 1, max: MAX_TREE_NODES }),
@@ -123,6 +142,8 @@ describe('formatStrategy', () => {
     expect(formatStrategy({ kind: 'tree', branching: [4, 2, 1] })).toBe('tree:4x2x1');
     expect(formatStrategy({ kind: 'dyspec-t', threshold: 0.1, cap: DEFAULT_THRESHOLD_CAP })).toBe('dyspec-t:0.1');
     expect(formatStrategy({ kind: 'sequoia', budget: 'auto', maxDepth: null })).toBe('sequoia:auto');
+    expect(formatStrategy({ kind: 'dyspec-cal', budget: 12 })).toBe('dyspec-cal:12');
+    expect(formatStrategy({ kind: 'dyspec-cal', budget: 'auto' })).toBe('dyspec-cal:auto');
   });
 });
 
@@ -145,13 +166,21 @@ describe('builderFor and resolveStrategy', () => {
     expect(await treeSize('sequoia:12')).toBe(12);
     expect(await treeSize('sequoia:6:1')).toBe(6);
     expect(await treeSize('dyspec:10')).toBe(10);
+    expect(await treeSize('dyspec-cal:10')).toBe(10);
     expect(await treeSize('dyspec-t:0.001:7')).toBe(7);
   });
 
   it('refuses an unresolved auto budget', () => {
     expect(isAutoStrategy(parseStrategy('dyspec:auto'))).toBe(true);
     expect(isAutoStrategy(parseStrategy('dyspec:4'))).toBe(false);
+    expect(isAutoStrategy(parseStrategy('sequoia:auto'))).toBe(true);
+    expect(isAutoStrategy(parseStrategy('dyspec-cal:auto'))).toBe(true);
+    expect(isAutoStrategy(parseStrategy('dyspec-cal:4'))).toBe(false);
+    for (const text of ['ar', 'chain:2', 'tree:2x2', 'sequoia:8', 'dyspec-t:0.1']) {
+      expect(isAutoStrategy(parseStrategy(text))).toBe(false);
+    }
     expect(() => builderFor(parseStrategy('sequoia:auto'))).toThrow(InvalidSettingError);
+    expect(() => builderFor(parseStrategy('dyspec-cal:auto'))).toThrow(/dyspec-cal:auto must be resolved/);
   });
 
   it('resolves auto through the chooser, and only then', async () => {
@@ -171,5 +200,49 @@ describe('builderFor and resolveStrategy', () => {
     });
     expect(asked).toEqual(['dyspec', 'sequoia']);
     await expect(resolveStrategy(parseStrategy('dyspec:auto'), () => ({ budget: 0 }))).rejects.toThrow(/"0"/);
+  });
+
+  it('resolves dyspec-cal:auto with the steps so far, and keeps the kind', async () => {
+    await expect(resolveStrategy(parseStrategy('dyspec-cal:auto'))).rejects.toThrow(
+      /dyspec-cal:auto needs a budget chooser/,
+    );
+    const requests: BudgetRequest[] = [];
+    const chooser = (request: BudgetRequest) => {
+      requests.push(request);
+      return { budget: 9, maxDepth: 3 }; // the depth is Sequoia's only
+    };
+    expect(await resolveStrategy(parseStrategy('dyspec-cal:auto'), chooser)).toEqual({ kind: 'dyspec-cal', budget: 9 });
+    const steps = [{ index: 0 }, { index: 1 }] as unknown as StepRecord[];
+    await resolveStrategy(parseStrategy('dyspec-cal:auto'), chooser, steps);
+    expect(requests[0]).toEqual({ kind: 'dyspec-cal', steps: [] });
+    expect(requests[1].kind).toBe('dyspec-cal');
+    expect(requests[1].steps).toBe(steps);
+    const fixed = parseStrategy('dyspec-cal:7');
+    expect(await resolveStrategy(fixed, chooser)).toBe(fixed);
+    expect(requests).toHaveLength(2);
+    await expect(resolveStrategy(parseStrategy('dyspec-cal:auto'), () => ({ budget: 300 }))).rejects.toThrow(/"300"/);
+  });
+
+  it('keys dyspec-cal trees by the acceptance estimate it is given (default: the identity)', async () => {
+    const build = async (acceptanceEstimate?: (q: number) => number) => {
+      const tree = new TokenTree(1);
+      await builderFor(parseStrategy('dyspec-cal:6'), { acceptanceEstimate })(
+        tableDraftContext(tree, { target, draft, context: [1], params: GREEDY }, new Rng(1)),
+      );
+      return tree;
+    };
+    const plain = await build();
+    expect(plain.size - 1).toBe(6);
+    expect(plain.estimates[1]).toBeCloseTo(plain.draftProbs[1], 12); // reach 1 · c(q) with c = identity
+    const half = await build(() => 0.5);
+    expect(half.estimates[1]).toBe(0.5);
+    expect(half.ranks.some((r) => r > 0)).toBe(true);
+    expect(half.maxDepth).toBeGreaterThan(1);
+    for (let i = 1; i < half.size; i++) {
+      // c = 1/2 everywhere: reach halves per level and per earlier sibling on the way down.
+      const path = half.pathTo(i).slice(1);
+      const halvings = path.length + path.reduce((sum, n) => sum + half.ranks[n], 0);
+      expect(half.estimates[i]).toBeCloseTo(0.5 ** halvings, 12);
+    }
   });
 });

@@ -92,10 +92,16 @@ describe('the playground in headless Chromium', () => {
 
     const tree = page.locator('[data-testid="tree-box"] svg.tree-view-svg');
     expect(await tree.locator('g.node').count()).toBeGreaterThan(1);
-    expect(await tree.locator('g.node.on-path').count()).toBeGreaterThanOrEqual(2); // root ... bonus
     expect(await tree.locator('g.node.node-bonus').count()).toBe(1);
-    // A trained pair accepts draft tokens somewhere in the run.
-    expect(await page.locator('[data-testid="output"] .tok-accepted').count()).toBeGreaterThan(0);
+    // A trained pair accepts draft tokens somewhere in the run; clicking one shows its step, whose accepted path
+    // holds the root and at least that token.
+    const accepted = page.locator('[data-testid="output"] .tok-accepted');
+    expect(await accepted.count()).toBeGreaterThan(0);
+    await accepted.first().click();
+    await page.waitForFunction(
+      () => document.querySelectorAll('[data-testid="tree-box"] svg.tree-view-svg g.node.on-path').length >= 2,
+    );
+    expect(await tree.locator('g.node.node-bonus').count()).toBe(1);
     expect(await page.getByTestId('backend-badge').textContent()).toMatch(/^WASM · \d+ threads?$/);
 
     const root = modelsRoot();

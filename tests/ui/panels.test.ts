@@ -3,7 +3,8 @@ import { computeMetrics } from '../../src/core/metrics';
 import type { StepRecord } from '../../src/core/step';
 import type { RunView } from '../../src/store/run-slice';
 import { comparisonRows, pooledMetrics, strategyBudget } from '../../src/ui/panels/comparison-rows';
-import { composeStrategy, DEFAULT_DRAFT, draftFromStrategy } from '../../src/ui/panels/strategy-draft';
+import { STRATEGY_KINDS } from '../../src/core/strategy';
+import { composeStrategy, DEFAULT_DRAFT, draftFromStrategy, KIND_LABELS } from '../../src/ui/panels/strategy-draft';
 
 /** A step drafting `drafted` nodes in a chain and accepting `accepted` of them, taking `ms`. */
 function step(index: number, drafted: number, accepted: number, ms: number): StepRecord {
@@ -79,6 +80,8 @@ describe('comparison rows', () => {
     expect(strategyBudget('dyspec:32', m)).toBe(32);
     expect(strategyBudget('dyspec-t:0.1', m)).toBe(4); // mean tree size
     expect(strategyBudget('dyspec:auto', m)).toBe(4);
+    expect(strategyBudget('dyspec-cal:24', m)).toBe(24);
+    expect(strategyBudget('dyspec-cal:auto', m)).toBe(4);
     const resolved = run('dyspec:auto', [step(0, 4, 1, 5)], 5, 'dyspec:12');
     expect(comparisonRows([resolved])[0].budget).toBe(12);
   });
@@ -95,6 +98,9 @@ describe('strategy form draft', () => {
       'sequoia:auto',
       'dyspec:24',
       'dyspec:auto',
+      'dyspec-cal:24',
+      'dyspec-cal:1',
+      'dyspec-cal:auto',
       'dyspec-t:0.05',
       'dyspec-t:0.1:32',
     ]) {
@@ -107,5 +113,25 @@ describe('strategy form draft', () => {
     expect(composeStrategy({ ...d, kind: 'dyspec' })).toBe('dyspec:40');
     expect(composeStrategy({ ...d, kind: 'tree', branching: ' 3 x 2 ' })).toBe('tree:3x2');
     expect(draftFromStrategy('nonsense', DEFAULT_DRAFT)).toBe(DEFAULT_DRAFT);
+  });
+
+  it('reads dyspec-cal into the shared DySpec budget knobs, auto included', () => {
+    const d = draftFromStrategy('dyspec-cal:12', { ...DEFAULT_DRAFT, dyspecAuto: true });
+    expect(d).toMatchObject({ kind: 'dyspec-cal', dyspecBudget: '12', dyspecAuto: false });
+    expect(composeStrategy({ ...d, kind: 'dyspec' })).toBe('dyspec:12');
+    expect(composeStrategy({ ...d, dyspecBudget: ' 20 ' })).toBe('dyspec-cal:20');
+    const auto = draftFromStrategy('DySpec-Cal:auto', { ...DEFAULT_DRAFT, dyspecBudget: '40' });
+    expect(auto).toMatchObject({ kind: 'dyspec-cal', dyspecAuto: true, dyspecBudget: '40' });
+    expect(composeStrategy(auto)).toBe('dyspec-cal:auto');
+    expect(composeStrategy({ ...auto, dyspecAuto: false })).toBe('dyspec-cal:40');
+    expect(composeStrategy({ ...auto, kind: 'dyspec' })).toBe('dyspec:auto');
+    // Bad budgets are composed as typed, for the store to report.
+    expect(draftFromStrategy('dyspec-cal:0', DEFAULT_DRAFT)).toBe(DEFAULT_DRAFT);
+    expect(composeStrategy({ ...DEFAULT_DRAFT, kind: 'dyspec-cal', dyspecBudget: 'x' })).toBe('dyspec-cal:x');
+  });
+
+  it('labels every strategy kind', () => {
+    for (const kind of STRATEGY_KINDS) expect(KIND_LABELS[kind]).toMatch(/\S/);
+    expect(KIND_LABELS['dyspec-cal']).not.toBe(KIND_LABELS.dyspec);
   });
 });

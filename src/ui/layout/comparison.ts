@@ -6,10 +6,10 @@ import { parseStrategy } from '../../core/strategy';
 import type { Strategy } from '../../core/strategy';
 
 /** Strategy families, as the charts group them. */
-export type Family = 'ar' | 'chain' | 'tree' | 'sequoia' | 'dyspec';
+export type Family = 'ar' | 'chain' | 'tree' | 'sequoia' | 'dyspec' | 'dyspec-cal';
 
 /** All families, in legend order. */
-export const FAMILIES: readonly Family[] = ['ar', 'chain', 'tree', 'sequoia', 'dyspec'];
+export const FAMILIES: readonly Family[] = ['ar', 'chain', 'tree', 'sequoia', 'dyspec', 'dyspec-cal'];
 
 /** One strategy's results. */
 export interface ComparisonRow {
@@ -34,6 +34,7 @@ export interface ComparisonRow {
 export function familyOf(strategy: string): Family {
   const s = strategy.trim().toLowerCase();
   if (/^(ar|autoregressive|baseline|target[-_ ]?only)\b/.test(s)) return 'ar';
+  if (s.startsWith('dyspec-cal')) return 'dyspec-cal';
   if (s.includes('dyspec') || s.includes('dynamic')) return 'dyspec';
   if (s.includes('sequoia')) return 'sequoia';
   if (s.startsWith('chain') || s.startsWith('spec') || s.includes('gamma')) return 'chain';
@@ -68,6 +69,7 @@ function parsedBudget(strategy: string): number | undefined {
       return branchingNodes(s.branching);
     case 'sequoia':
     case 'dyspec':
+    case 'dyspec-cal':
       return s.budget === 'auto' ? Number.NaN : s.budget;
     case 'dyspec-t':
       return Number.NaN;

@@ -108,6 +108,7 @@ export function StrategyForm({ disabled }: { disabled?: boolean }) {
       );
       break;
     case 'dyspec':
+    case 'dyspec-cal':
       knobs = (
         <>
           <CheckField

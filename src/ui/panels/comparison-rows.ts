@@ -24,6 +24,7 @@ export function strategyBudget(strategy: string, metrics: Metrics): number {
       return branchingNodes(s.branching);
     case 'sequoia':
     case 'dyspec':
+    case 'dyspec-cal':
       return s.budget === 'auto' ? meanSize : s.budget;
     case 'dyspec-t':
       return meanSize;

@@ -15,6 +15,7 @@ export const KIND_LABELS: Record<StrategyKind, string> = {
   tree: 'Fixed tree (branching vector)',
   sequoia: 'Sequoia-optimal tree',
   dyspec: 'DySpec dynamic tree (node budget)',
+  'dyspec-cal': 'Calibrated DySpec (learned acceptance)',
   'dyspec-t': 'DySpec dynamic tree (threshold)',
 };
 
@@ -72,9 +73,10 @@ export function draftFromStrategy(text: string, base: StrategyDraft = DEFAULT_DR
             sequoiaDepth: s.maxDepth === null ? '' : String(s.maxDepth),
           };
     case 'dyspec':
+    case 'dyspec-cal':
       return s.budget === 'auto'
-        ? { ...base, kind: 'dyspec', dyspecAuto: true }
-        : { ...base, kind: 'dyspec', dyspecAuto: false, dyspecBudget: String(s.budget) };
+        ? { ...base, kind: s.kind, dyspecAuto: true }
+        : { ...base, kind: s.kind, dyspecAuto: false, dyspecBudget: String(s.budget) };
     case 'dyspec-t':
       return { ...base, kind: 'dyspec-t', threshold: String(s.threshold), cap: String(s.cap) };
   }
@@ -93,7 +95,8 @@ export function composeStrategy(d: StrategyDraft): string {
       if (d.sequoiaAuto) return 'sequoia:auto';
       return `sequoia:${d.sequoiaBudget.trim()}${d.sequoiaDepth.trim() === '' ? '' : `:${d.sequoiaDepth.trim()}`}`;
     case 'dyspec':
-      return d.dyspecAuto ? 'dyspec:auto' : `dyspec:${d.dyspecBudget.trim()}`;
+    case 'dyspec-cal':
+      return d.dyspecAuto ? `${d.kind}:auto` : `${d.kind}:${d.dyspecBudget.trim()}`;
     case 'dyspec-t':
       // The default cap is left out, as formatStrategy does, so the URL keeps the short form.
       return `dyspec-t:${d.threshold.trim()}${[String(DEFAULT_THRESHOLD_CAP), ''].includes(d.cap.trim()) ? '' : `:${d.cap.trim()}`}`;

@@ -1,0 +1,139 @@
+/**
+ * Acceptance calibration: how likely a drafted token is to be accepted, once the verifier reaches it, as a function
+ * of its draft probability q.
+ *
+ * DySpec (arXiv 2410.11744) assumes the acceptance of a reached token equals its draft probability. A small draft
+ * is rarely calibrated like that: at temperature 0 a token is accepted iff it is the target's argmax, so a draft top-1
+ * of q = 0.3 is accepted far more often than 30% of the time, while the many low-q siblings of a wide tree are
+ * accepted almost never. This table learns the real curve from the steps so far: bins over q, a Beta prior per bin
+ * centred on the identity (so with no data it IS DySpec's assumption), and a monotone fit (more draft confidence
+ * never predicts less acceptance), read by linear interpolation between bin centres.
+ *
+ * "Reached" is the verifier's own record: a node is examined when its decision is 'accepted' or 'rejected'.
+ * Pure and deterministic: the same steps give the same curve.
+ */
+import type { StepRecord } from './step';
+
+/** Bin edges over q; fine near 0 where most drafted tokens of a wide tree sit. */
+export const CALIBRATION_EDGES: readonly number[] = [
+  0, 0.005, 0.01, 0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1,
+];
+
+/** Resolution of `estimator`'s table. */
+const GRID = 1024;
+
+/** Pseudo-observations per bin at the identity curve: a few steps of data outweigh it. */
+const PRIOR_STRENGTH = 2;
+
+/** A learned map q -> P(accepted | reached). Mutable: `observe` adds steps. */
+export class AcceptanceCalibration {
+  /** [bins] examined nodes per bin. */
+  readonly reached: number[];
+  /** [bins] of those, accepted. */
+  readonly accepted: number[];
+  private curve: number[] | null = null;
+
+  constructor(private readonly edges: readonly number[] = CALIBRATION_EDGES) {
+    if (edges.length < 2 || edges[0] !== 0 || edges[edges.length - 1] !== 1) {
+      throw new RangeError('calibration edges must run from 0 to 1');
+    }
+    this.reached = new Array<number>(edges.length - 1).fill(0);
+    this.accepted = new Array<number>(edges.length - 1).fill(0);
+  }
+
+  /** Adds every examined draft node of the steps. */
+  observe(steps: readonly StepRecord[]): void {
+    for (const step of steps) {
+      const { draftProbs } = step.tree;
+      for (let i = 1; i < draftProbs.length; i++) {
+        const decision = step.decisions[i];
+        if (decision === 'unvisited') continue;
+        const bin = this.binOf(draftProbs[i]);
+        this.reached[bin]++;
+        if (decision === 'accepted') this.accepted[bin]++;
+      }
+    }
+    this.curve = null;
+  }
+
+  /** Examined nodes seen so far. */
+  get observations(): number {
+    return this.reached.reduce((a, b) => a + b, 0);
+  }
+
+  /**
+   * Estimated P(accepted | reached) for a token of draft probability q, in [0, 1]: the fitted bin values joined
+   * linearly between bin centres, through the origin below the first centre and flat above the last one.
+   */
+  estimate(q: number): number {
+    return interpolate((this.curve ??= this.fit()), this.centres(), q, 0);
+  }
+
+  /**
+   * A snapshot of `estimate` for the tree builders, which call it for every token of a distribution: the same
+   * values, found through a 1/1024 grid of segment indices instead of a scan over the bins (the bins are wider than
+   * a grid cell, so a cell holds at most one centre). Later observations do not change a snapshot.
+   */
+  estimator(): (q: number) => number {
+    const curve = [...(this.curve ??= this.fit())];
+    const centres = this.centres();
+    const segment = new Uint8Array(GRID + 1); // [cell] index of the first centre >= the cell's start
+    for (let i = 0, b = 0; i <= GRID; i++) {
+      while (b < centres.length && centres[b] < i / GRID) b++;
+      segment[i] = b;
+    }
+    return (q) => interpolate(curve, centres, q, segment[Math.floor(Math.min(Math.max(q, 0), 1) * GRID)]);
+  }
+
+  /** The fitted value per bin (posterior means made non-decreasing), for charts and tests. */
+  fitted(): number[] {
+    return [...(this.curve ??= this.fit())];
+  }
+
+  private centres(): number[] {
+    return this.edges.slice(1).map((hi, b) => (this.edges[b] + hi) / 2);
+  }
+
+  private binOf(q: number): number {
+    for (let b = 1; b < this.edges.length; b++) if (q < this.edges[b]) return b - 1;
+    return this.edges.length - 2;
+  }
+
+  private fit(): number[] {
+    const centres = this.centres();
+    const means = centres.map((c, b) => (this.accepted[b] + PRIOR_STRENGTH * c) / (this.reached[b] + PRIOR_STRENGTH));
+    const weights = this.reached.map((n) => n + PRIOR_STRENGTH);
+    return isotonic(means, weights);
+  }
+}
+
+/**
+ * The piecewise-linear curve through (centres[b], curve[b]) at q, scanning centres from `from` (any index whose
+ * centre is not above q, or the first centre >= q's grid cell).
+ */
+function interpolate(curve: readonly number[], centres: readonly number[], q: number, from: number): number {
+  let b = from;
+  while (b < centres.length && q > centres[b]) b++;
+  if (b === 0) return curve[0] * (Math.max(q, 0) / centres[0]); // through the origin: q = 0 is never drawn
+  if (b === centres.length) return curve[b - 1]; // flat past the last centre
+  const w = (q - centres[b - 1]) / (centres[b] - centres[b - 1]);
+  return curve[b - 1] + w * (curve[b] - curve[b - 1]);
+}
+
+/** Weighted pool-adjacent-violators: the closest non-decreasing sequence in weighted least squares. */
+export function isotonic(values: readonly number[], weights: readonly number[]): number[] {
+  const blocks: { sum: number; weight: number; count: number }[] = [];
+  values.forEach((v, i) => {
+    blocks.push({ sum: v * weights[i], weight: weights[i], count: 1 });
+    while (blocks.length > 1) {
+      const b = blocks[blocks.length - 1];
+      const a = blocks[blocks.length - 2];
+      if (a.sum / a.weight <= b.sum / b.weight) break;
+      blocks.pop();
+      a.sum += b.sum;
+      a.weight += b.weight;
+      a.count += b.count;
+    }
+  });
+  return blocks.flatMap((b) => new Array<number>(b.count).fill(b.sum / b.weight));
+}
