@@ -3,14 +3,8 @@
  * this process — the measured latency profiles, the live budget choosers of the `auto` strategies, and the per-rank
  * acceptance measured so far (which shapes `sequoia:N` trees, as Sequoia measures it before building trees).
  */
-import {
-  asStrategyChooser,
-  countAcceptanceByRank,
-  createBudgetChooser,
-  DEFAULT_ACCEPTANCE_PRIOR,
-  posteriorAcceptance,
-  type AdaptiveBudgetChooser,
-} from '../core/budget';
+import { countAcceptanceByRank, DEFAULT_ACCEPTANCE_PRIOR, posteriorAcceptance } from '../core/budget';
+import { asStrategyChooser, createBudgetChooser, type AdaptiveBudgetChooser } from '../core/budget-chooser';
 import { generate, type StopReason } from '../core/generate';
 import type { SamplingParams } from '../core/sampling';
 import type { StepRecord } from '../core/step';

@@ -7,8 +7,8 @@
  *
  * where t_target is the measured verify latency for n + 1 tokens (root + drafts), draft(n) the draft calls needed
  * to grow the tree, and E[accepted](n) the expected accepted draft tokens of the best tree of n nodes. The chooser
- * evaluates this for every candidate budget and takes the argmax; it is called again before every step with the
- * steps so far, so its acceptance and timing estimates (and hence the choice) follow the run.
+ * evaluates this for every candidate budget and takes the argmax (budget-chooser.ts asks before every step with the
+ * steps so far, so its acceptance and timing estimates, and hence the choice, follow the run).
  *
  * E[accepted](n) comes from two sources:
  * - the positional acceptance model of Sequoia (see builders/sequoia.ts): the k-th sampled child of a reached node
@@ -26,7 +26,6 @@
  * Pure: no I/O, no clocks. Latencies are given as measured tables (profile) or functions.
  */
 import type { StepRecord } from './step';
-import type { BudgetChooser } from './strategy';
 
 /** Measured forward latency t(n) (milliseconds) for n new tokens, at increasing sizes. */
 export interface LatencyTable {
@@ -258,7 +257,7 @@ export function predictBudgets(
 }
 
 /** Draft time of the curve's tree of `nodes` draft nodes (clamped to the curve), before calibration. */
-function predictedDraftMs(curve: TreeCurve, mode: DraftCallMode, draftLatency: Latency, nodes: number): number {
+export function predictedDraftMs(curve: TreeCurve, mode: DraftCallMode, draftLatency: Latency, nodes: number): number {
   const n = Math.max(0, Math.min(nodes, curve.internal.length - 1));
   return mode === 'per-node' ? curve.internal[n] * latencyAt(draftLatency, 1) : curve.layeredDraftMs[n];
 }
@@ -267,158 +266,4 @@ function predictedDraftMs(curve: TreeCurve, mode: DraftCallMode, draftLatency: L
 export function bestPrediction(predictions: readonly BudgetPrediction[]): BudgetPrediction {
   if (predictions.length === 0) throw new RangeError('no budgets to choose from');
   return predictions.reduce((best, p) => (p.tokensPerSecond > best.tokensPerSecond ? p : best));
-}
-
-/** Options of the live chooser. */
-export interface BudgetChooserOptions {
-  targetLatency: Latency;
-  draftLatency: Latency;
-  /** Candidate budgets (draft nodes per step). */
-  budgets?: readonly number[];
-  maxDepth?: number;
-  draftCalls?: DraftCallMode;
-  /** True when a budget-m tree is the first m nodes of every larger one (DySpec greedy): enables measured curves. */
-  prefixConsistent?: boolean;
-  prior?: AcceptancePrior;
-  /** Only the last `window` steps inform the estimates (acceptance drifts with the text). */
-  window?: number;
-  /** Switch budgets only when the new one is predicted this much faster (relative), to avoid flapping on noise. */
-  hysteresis?: number;
-}
-
-/** A stateful chooser: call `choose` before each step (or each run) with the steps so far. */
-export interface AdaptiveBudgetChooser {
-  choose(steps: readonly StepRecord[]): number;
-  /** Budgets chosen so far, one per call. */
-  readonly history: readonly number[];
-  /** The predictions behind the latest choice. */
-  readonly lastPredictions: readonly BudgetPrediction[];
-}
-
-/** Default candidate budgets. */
-export const DEFAULT_BUDGETS: readonly number[] = [1, 2, 3, 4, 6, 8, 10, 12, 16, 20, 24, 32, 40, 48, 64];
-
-/** Weight of the model, in steps, against the measured prefix curve. */
-const MODEL_WEIGHT_STEPS = 4;
-
-/** Creates the live chooser (see the file comment). */
-export function createBudgetChooser(options: BudgetChooserOptions): AdaptiveBudgetChooser {
-  const budgets = [...(options.budgets ?? DEFAULT_BUDGETS)].sort((a, b) => a - b);
-  if (budgets.length === 0 || budgets.some((b) => !Number.isInteger(b) || b < 1)) {
-    throw new RangeError(`budgets must be integers >= 1, got [${budgets.join(', ')}]`);
-  }
-  const maxNodes = budgets[budgets.length - 1];
-  const prior = options.prior ?? DEFAULT_ACCEPTANCE_PRIOR;
-  const window = options.window ?? 64;
-  const hysteresis = options.hysteresis ?? 0.02;
-  const history: number[] = [];
-  let lastPredictions: BudgetPrediction[] = [];
-  let current: number | null = null;
-
-  const choose = (allSteps: readonly StepRecord[]): number => {
-    const steps = allSteps.slice(Math.max(0, allSteps.length - window));
-    const acceptance = posteriorAcceptance(countAcceptanceByRank(steps, prior.rates.length), prior);
-    const curve = positionalCurve(acceptance, maxNodes, options.maxDepth ?? maxNodes, options.draftLatency);
-    const expected = options.prefixConsistent ? blendMeasured(curve.expected, steps, maxNodes) : curve.expected;
-    const cost = calibrate(steps, options, curve);
-    lastPredictions = predictBudgets(curve, expected, cost, budgets);
-    const best = bestPrediction(lastPredictions);
-    const held = lastPredictions.find((p) => p.budget === current);
-    if (!held || best.tokensPerSecond > held.tokensPerSecond * (1 + hysteresis)) current = best.budget;
-    history.push(current as number);
-    return current as number;
-  };
-  return {
-    choose,
-    get history() {
-      return history;
-    },
-    get lastPredictions() {
-      return lastPredictions;
-    },
-  };
-}
-
-/** Measured prefix curve where there is data, the model's increments beyond it. */
-function blendMeasured(model: readonly number[], steps: readonly StepRecord[], maxNodes: number): number[] {
-  const measured = prefixAcceptedCurve(steps, maxNodes);
-  const out: number[] = [0];
-  for (let m = 1; m <= maxNodes; m++) {
-    const c = measured.count[m];
-    out.push(
-      c > 0
-        ? (c * measured.mean[m] + MODEL_WEIGHT_STEPS * (out[m - 1] + model[m] - model[m - 1])) /
-            (c + MODEL_WEIGHT_STEPS)
-        : out[m - 1] + model[m] - model[m - 1],
-    );
-  }
-  return out;
-}
-
-/**
- * Timing calibration from observed steps: observed / predicted verify and draft time for the trees those steps had
- * (this also absorbs what the model leaves out, e.g. the growing past length and DySpec batching several first-child
- * expansions into one draft call). A prior of two steps at the profiled values keeps the early ratios sane.
- */
-function calibrate(steps: readonly StepRecord[], options: BudgetChooserOptions, curve: TreeCurve): CostModel {
-  const draftCalls = options.draftCalls ?? 'per-node';
-  let verifyObs = 0;
-  let verifyPred = 0;
-  let draftObs = 0;
-  let draftPred = 0;
-  const sizes: number[] = [];
-  const overheads: number[] = [];
-  for (const s of steps) {
-    verifyObs += s.timings.verify;
-    verifyPred += latencyAt(options.targetLatency, s.tree.parents.length);
-    draftObs += s.timings.draft;
-    draftPred += predictedDraftMs(curve, draftCalls, options.draftLatency, s.tree.parents.length - 1);
-    sizes.push(s.tree.parents.length);
-    overheads.push(Math.max(0, s.timings.total - s.timings.draft - s.timings.verify));
-  }
-  const priorVerify = 2 * latencyAt(options.targetLatency, 1);
-  const priorDraft = 2 * latencyAt(options.draftLatency, 1);
-  return {
-    targetLatency: options.targetLatency,
-    draftLatency: options.draftLatency,
-    draftCalls,
-    verifyScale: (verifyObs + priorVerify) / (verifyPred + priorVerify),
-    draftScale: (draftObs + priorDraft) / (draftPred + priorDraft),
-    ...fitOverhead(sizes, overheads),
-  };
-}
-
-/**
- * overhead(size) = fixed + perNode * size. A least-squares line when the steps had different tree sizes (an auto
- * run that changed budget); otherwise all of it per node, since a fixed budget cannot tell the two apart and most of
- * the work (a target distribution and a verifier check per node, the draws, the heap) grows with the tree.
- */
-function fitOverhead(
-  sizes: readonly number[],
-  overheads: readonly number[],
-): { overheadMs: number; overheadPerNodeMs: number } {
-  const n = sizes.length;
-  if (n === 0) return { overheadMs: 0, overheadPerNodeMs: 0 };
-  const mx = sizes.reduce((a, b) => a + b, 0) / n;
-  const my = overheads.reduce((a, b) => a + b, 0) / n;
-  let sxx = 0;
-  let sxy = 0;
-  for (let i = 0; i < n; i++) {
-    sxx += (sizes[i] - mx) ** 2;
-    sxy += (sizes[i] - mx) * (overheads[i] - my);
-  }
-  if (sxx / n > 0.25) {
-    const slope = Math.max(0, sxy / sxx);
-    const fixed = my - slope * mx;
-    if (fixed >= 0) return { overheadMs: fixed, overheadPerNodeMs: slope };
-  }
-  return { overheadMs: 0, overheadPerNodeMs: my / mx };
-}
-
-/**
- * Adapts a live chooser to generate's `chooseBudget` hook (strategy.ts), which asks before every step: the answer
- * uses the steps of earlier runs (`earlier()`, kept by the caller) followed by the current run's steps so far.
- */
-export function asStrategyChooser(chooser: AdaptiveBudgetChooser, earlier: () => readonly StepRecord[]): BudgetChooser {
-  return (request) => ({ budget: chooser.choose([...earlier(), ...request.steps]) });
 }

@@ -16,6 +16,7 @@ export * from './strategy';
 export * from './generate';
 export * from './metrics';
 export * from './budget';
+export * from './budget-chooser';
 export * from './trace';
 export * from './heap';
 export * from './builders/types';

@@ -6,14 +6,12 @@
  * - `sequoia:N`: the tree is shaped by the per-rank acceptance measured in earlier runs (the default until then).
  */
 import {
-  asStrategyChooser,
   countAcceptanceByRank,
-  createBudgetChooser,
   DEFAULT_ACCEPTANCE_PRIOR,
   posteriorAcceptance,
-  type AdaptiveBudgetChooser,
   type LatencyTable,
 } from '../core/budget';
+import { asStrategyChooser, createBudgetChooser, type AdaptiveBudgetChooser } from '../core/budget-chooser';
 import { measureLatency as measureForward } from '../core/latency';
 import type { LanguageModel } from '../core/model';
 import type { StepRecord } from '../core/step';

@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import {
   bestPrediction,
   countAcceptanceByRank,
-  createBudgetChooser,
   latencyAt,
   positionalCurve,
   predictBudgets,
@@ -10,6 +9,7 @@ import {
   type CostModel,
   type LatencyTable,
 } from '../../src/core/budget';
+import { createBudgetChooser } from '../../src/core/budget-chooser';
 import { optimalSequoiaShape } from '../../src/core/builders/sequoia';
 import { Rng } from '../../src/core/rng';
 import type { StepRecord } from '../../src/core/step';
@@ -205,5 +205,51 @@ describe('budget choice', () => {
     expect(chooser.history.length).toBeGreaterThanOrEqual(12);
     const counts = countAcceptanceByRank(steps.slice(-48), 2);
     expect(counts.accepted[0] / counts.examined[0]).toBeGreaterThan(0.7); // the window holds the new regime
+  });
+});
+
+describe('live chooser on a device its profile misjudges', () => {
+  /** A profile that overstates the cost of bigger trees (noise, a busy machine while profiling). */
+  const STEEP: LatencyTable = { sizes: [1, 2, 4, 8, 16, 32, 64], ms: [10, 16, 24, 34, 50, 80, 140] };
+
+  /** Chooses before every step, runs that step on the true device, for `count` steps. */
+  function run(chooser: ReturnType<typeof createBudgetChooser>, count: number): StepRecord[] {
+    const steps: StepRecord[] = [];
+    for (let s = 0; s < count; s++) steps.push(...simulateSteps(HIGH, chooser.choose(steps), 1, s, CPU_TARGET));
+    return steps;
+  }
+
+  it('explores the neighbours of its choice every 8th step, alternately up and down', () => {
+    const chooser = createBudgetChooser({ targetLatency: CPU_TARGET, draftLatency: DRAFT, budgets: BUDGETS });
+    run(chooser, 64);
+    const h = chooser.history;
+    expect(h).toHaveLength(64);
+    const explored = h.filter((_, i) => (i + 1) % 8 === 0);
+    const held = h.filter((_, i) => (i + 1) % 8 !== 0);
+    const settled = held[held.length - 1];
+    const up = BUDGETS[BUDGETS.indexOf(settled) + 1];
+    const down = BUDGETS[BUDGETS.indexOf(settled) - 1];
+    expect(explored.slice(-4)).toEqual([up, down, up, down]);
+    const quiet = createBudgetChooser({ ...{ targetLatency: CPU_TARGET, draftLatency: DRAFT }, exploreEvery: 0 });
+    run(quiet, 32);
+    expect(new Set(quiet.history.slice(8)).size).toBe(1);
+  });
+
+  it('measured step times overrule the profile: it ends within 5% of the true best budget', () => {
+    const truth = trueThroughput(HIGH, BUDGETS, CPU_TARGET);
+    const best = Math.max(...truth.values());
+    const chooser = createBudgetChooser({
+      targetLatency: STEEP,
+      draftLatency: DRAFT,
+      budgets: BUDGETS,
+      prefixConsistent: true,
+      window: 256,
+    });
+    expect(truth.get(chooser.choose([])) as number).toBeLessThan(0.95 * best); // the profile alone misleads it
+    run(chooser, 400);
+    const held = chooser.history.slice(-80).filter((_, i) => (chooser.history.length - 80 + i + 1) % 8 !== 0);
+    // Noise may move it for a step or two; nearly every held choice is a good one.
+    const good = held.filter((pick) => (truth.get(pick) as number) >= 0.95 * best);
+    expect(good.length).toBeGreaterThanOrEqual(0.9 * held.length);
   });
 });
