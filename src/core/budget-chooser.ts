@@ -43,7 +43,7 @@ export interface BudgetChooserOptions {
   window?: number;
   /** Switch budgets only when the new one is predicted this much faster (relative), to avoid flapping on noise. */
   hysteresis?: number;
-  /** Every this-many-th choice tries a neighbouring budget (0 = never; default 8). */
+  /** Every this-many-th choice tries a neighbouring budget (0 = never; default 16). */
   exploreEvery?: number;
 }
 
@@ -72,7 +72,7 @@ export function createBudgetChooser(options: BudgetChooserOptions): AdaptiveBudg
   const prior = options.prior ?? DEFAULT_ACCEPTANCE_PRIOR;
   const window = options.window ?? 64;
   const hysteresis = options.hysteresis ?? 0.02;
-  const exploreEvery = options.exploreEvery ?? 8;
+  const exploreEvery = options.exploreEvery ?? 16;
   const history: number[] = [];
   let lastPredictions: BudgetPrediction[] = [];
   let current: number | null = null;

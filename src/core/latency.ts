@@ -7,6 +7,7 @@
  * Pure apart from the clock, which is passed in: the CLI (Node) and the page's worker run the same measurement.
  */
 import type { LatencyTable } from './budget';
+import { isotonic } from './calibration';
 import { treeAttention } from './mask';
 import type { LanguageModel } from './model';
 import { Rng } from './rng';
@@ -91,17 +92,8 @@ export async function measureLatency(model: LanguageModel, options: LatencyOptio
  * dip is noise from other load on the machine; left in, it would make the chooser favour that size by accident.
  */
 export function nonDecreasing(values: readonly number[]): number[] {
-  const blocks: { sum: number; count: number }[] = [];
-  for (const v of values) {
-    blocks.push({ sum: v, count: 1 });
-    while (blocks.length > 1) {
-      const b = blocks[blocks.length - 1];
-      const a = blocks[blocks.length - 2];
-      if (a.sum / a.count <= b.sum / b.count) break;
-      blocks.pop();
-      a.sum += b.sum;
-      a.count += b.count;
-    }
-  }
-  return blocks.flatMap((b) => new Array<number>(b.count).fill(b.sum / b.count));
+  return isotonic(
+    values,
+    values.map(() => 1),
+  );
 }

@@ -157,6 +157,38 @@ export function toStrategy(spec: Strategy | string): Strategy {
   return typeof spec === 'string' ? parseStrategy(spec) : parseStrategy(formatStrategy(spec)); // validates values too
 }
 
+/** Nodes of a fixed tree with this branching vector: b0 + b0·b1 + b0·b1·b2 + ... */
+export function branchingNodes(branching: readonly number[]): number {
+  let level = 1;
+  let total = 0;
+  for (const b of branching) {
+    level *= b;
+    total += level;
+  }
+  return total;
+}
+
+/**
+ * Draft nodes per step a strategy asks for (`ar`: 0), or null where only a run can tell: `auto` budgets and
+ * threshold trees.
+ */
+export function nodeBudget(spec: Strategy): number | null {
+  switch (spec.kind) {
+    case 'ar':
+      return 0;
+    case 'chain':
+      return spec.gamma;
+    case 'tree':
+      return branchingNodes(spec.branching);
+    case 'sequoia':
+    case 'dyspec':
+    case 'dyspec-cal':
+      return spec.budget === 'auto' ? null : spec.budget;
+    case 'dyspec-t':
+      return null;
+  }
+}
+
 /** True for `sequoia:auto`, `dyspec:auto` and `dyspec-cal:auto`. */
 export function isAutoStrategy(spec: Strategy): spec is Extract<Strategy, { kind: AutoKind }> & { budget: 'auto' } {
   return (spec.kind === 'sequoia' || spec.kind === 'dyspec' || spec.kind === 'dyspec-cal') && spec.budget === 'auto';

@@ -100,6 +100,7 @@ function histogram(samples: number[][]): Map<string, number> {
 describe('sample: speculative output law equals the target law', () => {
   let ar: Map<string, number>;
   let spec: Map<string, number>;
+  let calibrated: Map<string, number>;
 
   beforeAll(async () => {
     const loader = fixedLoader(await inMemoryPair());
@@ -118,11 +119,17 @@ describe('sample: speculative output law equals the target law', () => {
     };
     ar = await draw('ar');
     spec = await draw('dyspec:4');
-  }, 120_000);
+    calibrated = await draw('dyspec-cal:4');
+  }, 180_000);
 
   it('dyspec:4 vs ar: no significant difference at alpha = 1e-3', () => {
     expect(ar.size).toBeGreaterThanOrEqual(20); // the law spreads over ~25 outcomes, as sized above
     const test = twoSampleChiSquare(ar, spec);
+    expect(test.pValue, `chi2 ${test.statistic.toFixed(1)} on ${test.df} df`).toBeGreaterThan(ALPHA);
+  });
+
+  it('dyspec-cal:4 vs ar: no significant difference at alpha = 1e-3 (keys learned during the run)', () => {
+    const test = twoSampleChiSquare(ar, calibrated);
     expect(test.pValue, `chi2 ${test.statistic.toFixed(1)} on ${test.df} df`).toBeGreaterThan(ALPHA);
   });
 

@@ -219,13 +219,13 @@ describe('live chooser on a device its profile misjudges', () => {
     return steps;
   }
 
-  it('explores the neighbours of its choice every 8th step, alternately up and down', () => {
+  it('explores the neighbours of its choice every 16th step (by default), alternately up and down', () => {
     const chooser = createBudgetChooser({ targetLatency: CPU_TARGET, draftLatency: DRAFT, budgets: BUDGETS });
-    run(chooser, 64);
+    run(chooser, 128);
     const h = chooser.history;
-    expect(h).toHaveLength(64);
-    const explored = h.filter((_, i) => (i + 1) % 8 === 0);
-    const held = h.filter((_, i) => (i + 1) % 8 !== 0);
+    expect(h).toHaveLength(128);
+    const explored = h.filter((_, i) => (i + 1) % 16 === 0);
+    const held = h.filter((_, i) => (i + 1) % 16 !== 0);
     const settled = held[held.length - 1];
     const up = BUDGETS[BUDGETS.indexOf(settled) + 1];
     const down = BUDGETS[BUDGETS.indexOf(settled) - 1];
@@ -246,8 +246,8 @@ describe('live chooser on a device its profile misjudges', () => {
       window: 256,
     });
     expect(truth.get(chooser.choose([])) as number).toBeLessThan(0.95 * best); // the profile alone misleads it
-    run(chooser, 400);
-    const held = chooser.history.slice(-80).filter((_, i) => (chooser.history.length - 80 + i + 1) % 8 !== 0);
+    run(chooser, 800);
+    const held = chooser.history.slice(-80).filter((_, i) => (chooser.history.length - 80 + i + 1) % 16 !== 0);
     // Noise may move it for a step or two; nearly every held choice is a good one.
     const good = held.filter((pick) => (truth.get(pick) as number) >= 0.95 * best);
     expect(good.length).toBeGreaterThanOrEqual(0.9 * held.length);

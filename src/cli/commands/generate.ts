@@ -10,7 +10,7 @@ import { runTrace } from '../trace-doc';
 const OPTIONS = {
   prompt: text('TEXT', 'the prompt').required(),
   strategy: strategyOption(
-    'decoding strategy: ar, chain:G, tree:B1xB2.., sequoia:N[:D], dyspec:N, dyspec-t:T[:CAP], dyspec:auto, sequoia:auto',
+    'decoding strategy: ar, chain:G, tree:B1xB2.., sequoia:N[:D], dyspec:N, dyspec-cal:N, dyspec-t:T[:CAP], or an auto budget: sequoia:auto, dyspec:auto, dyspec-cal:auto',
   ).default('dyspec:8'),
   maxNewTokens: int('N', 'new tokens to generate at most', 1).default(64),
   ...samplingOptions(0),

@@ -2,7 +2,7 @@
  * Rows of a strategy comparison (one benchmark run per strategy on the same prompt and backend) and the pure
  * helpers the comparison charts use: which family a strategy belongs to, its node budget, and the series to draw.
  */
-import { parseStrategy } from '../../core/strategy';
+import { branchingNodes, nodeBudget, parseStrategy } from '../../core/strategy';
 import type { Strategy } from '../../core/strategy';
 
 /** Strategy families, as the charts group them. */
@@ -41,16 +41,8 @@ export function familyOf(strategy: string): Family {
   return 'tree';
 }
 
-/** Number of nodes of a fixed tree with this branching vector: b0 + b0*b1 + b0*b1*b2 + ... */
-export function branchingNodes(branching: readonly number[]): number {
-  let level = 1;
-  let total = 0;
-  for (const b of branching) {
-    level *= b;
-    total += level;
-  }
-  return total;
-}
+/** Number of nodes of a fixed tree with this branching vector (the engine's count). */
+export { branchingNodes };
 
 /** The budget of a strategy in the engine's grammar (`chain:4`, `tree:3x2x1`, `sequoia:32:6`, ...); undefined if not one. */
 function parsedBudget(strategy: string): number | undefined {
@@ -60,20 +52,7 @@ function parsedBudget(strategy: string): number | undefined {
   } catch {
     return undefined;
   }
-  switch (s.kind) {
-    case 'ar':
-      return 0;
-    case 'chain':
-      return s.gamma;
-    case 'tree':
-      return branchingNodes(s.branching);
-    case 'sequoia':
-    case 'dyspec':
-    case 'dyspec-cal':
-      return s.budget === 'auto' ? Number.NaN : s.budget;
-    case 'dyspec-t':
-      return Number.NaN;
-  }
+  return nodeBudget(s) ?? Number.NaN;
 }
 
 /**

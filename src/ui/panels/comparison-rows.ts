@@ -3,10 +3,10 @@
  * speedup against the autoregressive run of the same comparison.
  */
 import { computeMetrics, type Metrics } from '../../core/metrics';
-import { parseStrategy } from '../../core/strategy';
+import { nodeBudget, parseStrategy } from '../../core/strategy';
 import { runMetrics } from '../../store/derive';
 import type { RunView } from '../../store/run-slice';
-import { branchingNodes, familyOf, type ComparisonRow } from '../layout/comparison';
+import { familyOf, type ComparisonRow } from '../layout/comparison';
 
 /**
  * Draft nodes per step that a strategy asks for: gamma, the branching vector's node count, the Sequoia or DySpec
@@ -14,21 +14,7 @@ import { branchingNodes, familyOf, type ComparisonRow } from '../layout/comparis
  */
 export function strategyBudget(strategy: string, metrics: Metrics): number {
   const meanSize = metrics.verify_steps > 0 ? metrics.draft_n / metrics.verify_steps : 0;
-  const s = parseStrategy(strategy);
-  switch (s.kind) {
-    case 'ar':
-      return 0;
-    case 'chain':
-      return s.gamma;
-    case 'tree':
-      return branchingNodes(s.branching);
-    case 'sequoia':
-    case 'dyspec':
-    case 'dyspec-cal':
-      return s.budget === 'auto' ? meanSize : s.budget;
-    case 'dyspec-t':
-      return meanSize;
-  }
+  return nodeBudget(parseStrategy(strategy)) ?? meanSize;
 }
 
 /**
