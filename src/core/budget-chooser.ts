@@ -45,6 +45,11 @@ export interface BudgetChooserOptions {
   hysteresis?: number;
   /** Every this-many-th choice tries a neighbouring budget (0 = never; default 16). */
   exploreEvery?: number;
+  /**
+   * Re-estimate every this-many choices and keep the budget in between (default 4): the estimate reads the whole
+   * window of steps, and a few steps barely move it, so re-doing it before every step would cost more than it gains.
+   */
+  refreshEvery?: number;
 }
 
 /** A stateful chooser: call `choose` before each step (or each run) with the steps so far. */
@@ -73,12 +78,24 @@ export function createBudgetChooser(options: BudgetChooserOptions): AdaptiveBudg
   const window = options.window ?? 64;
   const hysteresis = options.hysteresis ?? 0.02;
   const exploreEvery = options.exploreEvery ?? 16;
+  const refreshEvery = Math.max(1, options.refreshEvery ?? 4);
   const history: number[] = [];
   let lastPredictions: BudgetPrediction[] = [];
   let current: number | null = null;
   let explorations = 0;
 
   const choose = (allSteps: readonly StepRecord[]): number => {
+    if (current === null || history.length % refreshEvery === 0) estimate(allSteps);
+    let pick = current as number;
+    if (exploreEvery > 0 && (history.length + 1) % exploreEvery === 0) {
+      pick = neighbour(budgets, pick, explorations++ % 2 === 0 ? 1 : -1);
+    }
+    history.push(pick);
+    return pick;
+  };
+
+  /** Re-estimates every budget from the window of steps and moves `current` when another is clearly better. */
+  const estimate = (allSteps: readonly StepRecord[]): void => {
     const steps = allSteps.slice(Math.max(0, allSteps.length - window));
     const acceptance = posteriorAcceptance(countAcceptanceByRank(steps, prior.rates.length), prior);
     const curve = positionalCurve(acceptance, maxNodes, options.maxDepth ?? maxNodes, options.draftLatency);
@@ -88,12 +105,6 @@ export function createBudgetChooser(options: BudgetChooserOptions): AdaptiveBudg
     const best = bestPrediction(lastPredictions);
     const held = lastPredictions.find((p) => p.budget === current);
     if (!held || best.tokensPerSecond > held.tokensPerSecond * (1 + hysteresis)) current = best.budget;
-    let pick = current as number;
-    if (exploreEvery > 0 && (history.length + 1) % exploreEvery === 0) {
-      pick = neighbour(budgets, pick, explorations++ % 2 === 0 ? 1 : -1);
-    }
-    history.push(pick);
-    return pick;
   };
   return {
     choose,

@@ -13,7 +13,10 @@ import type { LlamaGraphOptions } from './onnx/llama-graph';
 import { configureOrt, createSession, selectBackend } from './session';
 import type { Backend, BackendInfo, LlamaConfig, TensorMap } from './types';
 
-/** How to compile and run a model. */
+/**
+ * How to compile and run a model. Without `precision`, WebGPU adapters with `shader-f16` get float16 projections
+ * and everything else float32.
+ */
 export interface OnnxModelOptions extends LlamaGraphOptions {
   /** Requested backend; WebGPU falls back to WASM (with a reason) when the browser has none. */
   backend: Backend;
@@ -104,7 +107,8 @@ export async function createOnnxModelFromGraph(
   built: BuiltModel,
   options: OnnxModelOptions,
 ): Promise<{ model: OnnxLanguageModel; backend: BackendInfo }> {
-  const backend = await selectBackend(options.backend, options.numThreads);
+  const selected = await selectBackend(options.backend, options.numThreads);
+  const backend: BackendInfo = { ...selected, fp16: built.precision === 'fp16' };
   configureOrt(backend, options.wasmPaths);
   if (backend.backend !== 'webgpu') return { model: await open(config, built, backend), backend };
   try {
@@ -145,5 +149,19 @@ export async function createOnnxModel(
   tensors: TensorMap,
   options: OnnxModelOptions,
 ): Promise<{ model: OnnxLanguageModel; backend: BackendInfo }> {
-  return createOnnxModelFromGraph(config, buildLlamaGraph(config, tensors, options), options);
+  const selected = await selectBackend(options.backend, options.numThreads);
+  const precision = options.precision ?? (selected.backend === 'webgpu' && selected.fp16 ? 'fp16' : 'fp32');
+  const first = await createOnnxModelFromGraph(
+    config,
+    buildLlamaGraph(config, tensors, { ...options, precision }),
+    options,
+  );
+  if (options.precision || precision === 'fp32' || first.backend.backend === 'webgpu') return first;
+  // float16 did not start on this WebGPU device: float32 on WebGPU next (then WASM), saying why.
+  await first.model.dispose();
+  const fp32 = buildLlamaGraph(config, tensors, { ...options, precision: 'fp32' });
+  const retry = await createOnnxModelFromGraph(config, fp32, options);
+  const why = `float16 on WebGPU failed (${first.backend.fallbackReason})`;
+  const fallbackReason = retry.backend.fallbackReason ? `${why}; ${retry.backend.fallbackReason}` : why;
+  return { model: retry.model, backend: { ...retry.backend, fallbackReason } };
 }

@@ -13,8 +13,13 @@ export function isNode(): boolean {
   return typeof process !== 'undefined' && typeof process.versions?.node === 'string';
 }
 
+/** The part of a WebGPU adapter the runtime reads. */
+export interface GpuAdapterLike {
+  features?: { has(feature: string): boolean };
+}
+
 interface GpuNavigator {
-  gpu?: { requestAdapter(): Promise<unknown> };
+  gpu?: { requestAdapter(): Promise<GpuAdapterLike | null> };
   hardwareConcurrency?: number;
 }
 
@@ -22,16 +27,21 @@ function browserNavigator(): GpuNavigator | undefined {
   return typeof navigator === 'undefined' ? undefined : (navigator as unknown as GpuNavigator);
 }
 
-/** Why WebGPU cannot be used here, or null when an adapter is available. */
-async function webGpuUnavailableReason(): Promise<string | null> {
-  if (isNode()) return 'Node has no WebGPU';
+/** True when the adapter can run float16 shaders (WebGPU's `shader-f16` feature). */
+export function adapterHasF16(adapter: GpuAdapterLike | null): boolean {
+  return adapter?.features?.has('shader-f16') ?? false;
+}
+
+/** The WebGPU adapter, or why WebGPU cannot be used here. */
+async function webGpuAdapter(): Promise<{ adapter: GpuAdapterLike } | { reason: string }> {
+  if (isNode()) return { reason: 'Node has no WebGPU' };
   const gpu = browserNavigator()?.gpu;
-  if (!gpu) return 'this browser has no navigator.gpu (WebGPU disabled or unsupported)';
+  if (!gpu) return { reason: 'this browser has no navigator.gpu (WebGPU disabled or unsupported)' };
   try {
     const adapter = await gpu.requestAdapter();
-    return adapter ? null : 'navigator.gpu.requestAdapter() returned no adapter';
+    return adapter ? { adapter } : { reason: 'navigator.gpu.requestAdapter() returned no adapter' };
   } catch (e) {
-    return `navigator.gpu.requestAdapter() failed: ${e instanceof Error ? e.message : String(e)}`;
+    return { reason: `navigator.gpu.requestAdapter() failed: ${e instanceof Error ? e.message : String(e)}` };
   }
 }
 
@@ -46,13 +56,18 @@ export function wasmThreadCount(requested?: number): number {
   return Math.max(1, Math.min(requested ?? cores, cores, MAX_WASM_THREADS));
 }
 
-/** Decides the backend actually used for a request. */
+/**
+ * Decides the backend actually used for a request: WebGPU (in float16 where the adapter has `shader-f16`) when asked
+ * for and available, else WASM in float32.
+ */
 export async function selectBackend(requested: Backend, numThreads?: number): Promise<BackendInfo> {
   const threads = wasmThreadCount(numThreads);
   if (requested === 'webgpu') {
-    const reason = await webGpuUnavailableReason();
-    if (reason === null) return { backend: 'webgpu', threads, fp16: false, fallbackReason: null };
-    return { backend: 'wasm', threads, fp16: false, fallbackReason: `WebGPU requested but not available: ${reason}` };
+    const found = await webGpuAdapter();
+    if ('adapter' in found)
+      return { backend: 'webgpu', threads, fp16: adapterHasF16(found.adapter), fallbackReason: null };
+    const fallbackReason = `WebGPU requested but not available: ${found.reason}`;
+    return { backend: 'wasm', threads, fp16: false, fallbackReason };
   }
   return { backend: 'wasm', threads, fp16: false, fallbackReason: null };
 }

@@ -35,10 +35,13 @@ export function halfBitsToFloat(h: number): number {
   return sign * (1 + frac / 1024) * 2 ** (exp - 15);
 }
 
+const SCRATCH_F32 = new Float32Array(1);
+const SCRATCH_U32 = new Uint32Array(SCRATCH_F32.buffer);
+
 /** number -> IEEE 754 binary16 bits, round to nearest even (for fp16 weights on WebGPU). */
 export function floatToHalfBits(value: number): number {
-  const f32 = new Float32Array([value]);
-  const x = new Uint32Array(f32.buffer)[0];
+  SCRATCH_F32[0] = value; // shared scratch: this runs once per weight element (hundreds of millions for real models)
+  const x = SCRATCH_U32[0];
   const sign = (x >>> 16) & 0x8000;
   const exp = (x >>> 23) & 0xff;
   let mant = x & 0x7fffff;

@@ -232,7 +232,8 @@ describe('live chooser on a device its profile misjudges', () => {
     expect(explored.slice(-4)).toEqual([up, down, up, down]);
     const quiet = createBudgetChooser({ ...{ targetLatency: CPU_TARGET, draftLatency: DRAFT }, exploreEvery: 0 });
     run(quiet, 32);
-    expect(new Set(quiet.history.slice(8)).size).toBe(1);
+    // Without exploration the budget only moves when the estimate is refreshed (every 4th choice by default).
+    quiet.history.forEach((pick, i) => i % 4 !== 0 && expect(pick).toBe(quiet.history[i - 1]));
   });
 
   it('measured step times overrule the profile: it ends within 5% of the true best budget', () => {

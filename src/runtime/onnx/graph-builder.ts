@@ -3,6 +3,7 @@
  * are external initializers laid out in one data file that is filled only when the model is finished, so a weight is
  * decoded straight into its final place (no intermediate copy of the whole model).
  */
+import { floatToHalfBits } from '../tensors';
 import { encodeModel, DataType } from './proto';
 import type { AttrValue, OnnxNode, OnnxTensor, OnnxValueInfo } from './proto';
 
@@ -15,8 +16,10 @@ export interface BuiltModel {
   model: Uint8Array;
   /** The name the initializers use as `location`; pass it as `path` in onnxruntime's `externalData`. */
   externalDataPath: string;
-  /** Concatenated float32 weights. */
+  /** Concatenated weights (float32, or float16 where the graph stores them so). */
   externalData: Uint8Array;
+  /** 'fp16' when the graph computes its projections in float16 (set by the compiler that built it). */
+  precision?: 'fp32' | 'fp16';
 }
 
 /** Offsets in the external file are aligned so every weight is a valid Float32Array view (and cache-line friendly). */
@@ -29,7 +32,7 @@ export class GraphBuilder {
   private readonly inputs: OnnxValueInfo[] = [];
   private readonly outputs: OnnxValueInfo[] = [];
   private readonly constCache = new Map<string, string>();
-  private readonly fills: { offset: number; count: number; fill: WeightFill }[] = [];
+  private readonly fills: { offset: number; count: number; fill: WeightFill; half: boolean }[] = [];
   private externalSize = 0;
   private counter = 0;
 
@@ -101,19 +104,23 @@ export class GraphBuilder {
     return name;
   }
 
-  /** A float32 weight stored in the external data file; `fill` writes its values when the model is finished. */
-  weight(name: string, dims: readonly number[], fill: WeightFill): string {
+  /**
+   * A weight stored in the external data file, float32 or float16; `fill` writes its values (as float32) when the
+   * model is finished, and float16 weights are rounded to nearest even there.
+   */
+  weight(
+    name: string,
+    dims: readonly number[],
+    fill: WeightFill,
+    dataType: typeof DataType.FLOAT | typeof DataType.FLOAT16 = DataType.FLOAT,
+  ): string {
     const count = dims.reduce((a, b) => a * b, 1);
     const offset = this.externalSize;
-    const length = count * 4;
+    const half = dataType === DataType.FLOAT16;
+    const length = count * (half ? 2 : 4);
     this.externalSize = Math.ceil((offset + length) / ALIGN) * ALIGN;
-    this.initializers.push({
-      name,
-      dataType: DataType.FLOAT,
-      dims,
-      external: { location: this.externalDataPath, offset, length },
-    });
-    this.fills.push({ offset, count, fill });
+    this.initializers.push({ name, dataType, dims, external: { location: this.externalDataPath, offset, length } });
+    this.fills.push({ offset, count, fill, half });
     return name;
   }
 
@@ -130,7 +137,16 @@ export class GraphBuilder {
       producer,
     });
     const buffer = new ArrayBuffer(Math.max(this.externalSize, ALIGN));
-    for (const { offset, count, fill } of this.fills) fill(new Float32Array(buffer, offset, count));
+    for (const { offset, count, fill, half } of this.fills) {
+      if (!half) {
+        fill(new Float32Array(buffer, offset, count));
+        continue;
+      }
+      const wide = new Float32Array(count); // one weight at a time, then rounded into its slot
+      fill(wide);
+      const dst = new Uint16Array(buffer, offset, count);
+      for (let i = 0; i < count; i++) dst[i] = floatToHalfBits(wide[i]);
+    }
     return {
       model,
       externalDataPath: this.externalDataPath,

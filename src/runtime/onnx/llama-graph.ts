@@ -8,6 +8,11 @@
  *
  * Only standard ONNX ops (opset 17) so the WASM and WebGPU execution providers both run it; onnxruntime's own graph
  * optimiser fuses the RMSNorm pattern and transposed MatMuls where it can.
+ *
+ * Precision 'fp16' (WebGPU adapters with `shader-f16`): the projection and embedding matrices are stored as float16
+ * and every projection runs in float16 (its input is cast down, its output back up), which halves the weight memory
+ * and bandwidth; norms, rotary embeddings, attention scores and softmax, the residual stream and the KV cache stay
+ * float32, so long sums and exponentials keep their range.
  */
 import type { LlamaConfig, TensorMap } from '../types';
 import { decodeInto } from '../tensors';
@@ -37,8 +42,13 @@ export const ioNames = {
 /** How projections multiply (both give the same logits). */
 export type WeightLayout = 'gemm' | 'matmul';
 
+/** Compute precision of the projections. */
+export type GraphPrecision = 'fp32' | 'fp16';
+
 /** Options of the graph compiler. */
 export interface LlamaGraphOptions {
+  /** 'fp32' (default) or 'fp16' projections (see the file comment). */
+  precision?: GraphPrecision;
   /**
    * 'gemm' (default): weights keep Hugging Face's [out, in] layout and every projection is a Gemm with transB = 1,
    * so nothing is transposed and a tied LM head reads the embedding matrix itself. 'matmul': transposed [in, out]
@@ -53,6 +63,8 @@ class WeightSource {
   constructor(
     private readonly tensors: TensorMap,
     private readonly transpose: boolean,
+    /** Element type of the 2-D weights (matrices); vectors (norms) stay float32. */
+    private readonly matrixType: typeof DataType.FLOAT | typeof DataType.FLOAT16 = DataType.FLOAT,
   ) {}
 
   private check(name: string, expected: readonly number[]): void {
@@ -78,13 +90,28 @@ class WeightSource {
         offset += count;
       }
     };
-    if (!this.transpose || dims.length !== 2) return g.weight(name, dims, stack);
+    if (dims.length !== 2) return g.weight(name, dims, stack);
+    if (!this.transpose) return g.weight(name, dims, stack, this.matrixType);
     const [r, c] = dims;
-    return g.weight(`${name}.T`, [c, r], (dst) => {
+    const transposed = (dst: Float32Array) => {
       const tmp = new Float32Array(r * c);
       stack(tmp);
       for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) dst[j * r + i] = tmp[i * c + j];
-    });
+    };
+    return g.weight(`${name}.T`, [c, r], transposed, this.matrixType);
+  }
+
+  /** A bias vector in the matrices' element type (Gemm adds it in that type). */
+  bias(g: GraphBuilder, name: string, dims: readonly number[], parts: readonly [string, number][]): string {
+    for (const [part, rows] of parts) this.check(part, [rows]);
+    const stack = (dst: Float32Array) => {
+      let offset = 0;
+      for (const [part, rows] of parts) {
+        decodeInto(this.tensors.get(part)!, dst.subarray(offset, offset + rows));
+        offset += rows;
+      }
+    };
+    return g.weight(name, dims, stack, this.matrixType);
   }
 }
 
@@ -105,13 +132,18 @@ export function buildLlamaGraph(config: LlamaConfig, tensors: TensorMap, options
   if (hd % 2 !== 0) throw new Error(`headDim ${hd} must be even for rotary embeddings`);
   const group = nh / kvh;
   const matmul = options.weightLayout === 'matmul';
-  const w = new WeightSource(tensors, matmul);
+  const fp16 = options.precision === 'fp16';
+  const matrixType = fp16 ? DataType.FLOAT16 : DataType.FLOAT;
+  const w = new WeightSource(tensors, matmul, matrixType);
   const g = new GraphBuilder(`${config.modelType}-tree-attention`, EXTERNAL_DATA_PATH);
 
+  /** x [n, in] (float32) times a stored matrix, in the matrices' precision; returns float32. */
   const linear = (x: string, weight: string, bias?: string) => {
-    if (!matmul) return g.op('Gemm', bias ? [x, weight, bias] : [x, weight], { transB: 1 });
-    const y = g.op('MatMul', [x, weight]);
-    return bias ? g.op('Add', [y, bias]) : y;
+    const input = fp16 ? g.op('Cast', [x], { to: DataType.FLOAT16 }) : x;
+    let y: string;
+    if (!matmul) y = g.op('Gemm', bias ? [input, weight, bias] : [input, weight], { transB: 1 });
+    else y = bias ? g.op('Add', [g.op('MatMul', [input, weight]), bias]) : g.op('MatMul', [input, weight]);
+    return fp16 ? g.op('Cast', [y], { to: DataType.FLOAT }) : y;
   };
   /** A weight checked against its expected shape; `parts` ([name, rows]) are stacked by rows into one matrix. */
   const param = (name: string, dims: readonly number[], parts: readonly [string, number][] = [[name, dims[0]]]) =>
@@ -130,8 +162,9 @@ export function buildLlamaGraph(config: LlamaConfig, tensors: TensorMap, options
 
   // ---- embeddings: [n, h]
   const embedName = 'model.embed_tokens.weight';
-  const embed = new WeightSource(tensors, false).add(g, embedName, [vocab, h], [[embedName, vocab]]); // rows to gather
+  const embed = new WeightSource(tensors, false, matrixType).add(g, embedName, [vocab, h], [[embedName, vocab]]); // rows
   let x = g.op('Gather', [embed, g.op('Reshape', [ids, g.ints([-1])])], { axis: 0 });
+  if (fp16) x = g.op('Cast', [x], { to: DataType.FLOAT }); // the residual stream is float32
 
   // ---- rotary tables, once for all layers: cos/sin [n, hd]; the query's copies carry the 1/sqrt(hd) score scale.
   // Angles come from two small float64-computed tables (rope.ts explains why not Sin/Cos): p = block * hi + lo.
@@ -175,7 +208,9 @@ export function buildLlamaGraph(config: LlamaConfig, tensors: TensorMap, options
       [`${p}.self_attn.v_proj.${kind}`, kvh * hd],
     ];
     const wqkv = param(`${p}.self_attn.qkv_proj.weight`, [qkvRows, h], qkvParts('weight'));
-    const bqkv = config.attentionBias ? param(`${p}.self_attn.qkv_proj.bias`, [qkvRows], qkvParts('bias')) : undefined;
+    const bqkv = config.attentionBias
+      ? w.bias(g, `${p}.self_attn.qkv_proj.bias`, [qkvRows], qkvParts('bias'))
+      : undefined;
     const wo = param(`${p}.self_attn.o_proj.weight`, [h, nh * hd]);
     const mlpNorm = param(`${p}.post_attention_layernorm.weight`, [h]);
     const wGateUp = param(
@@ -229,5 +264,5 @@ export function buildLlamaGraph(config: LlamaConfig, tensors: TensorMap, options
   const logits = linear(rmsNorm(x, finalNorm), head); // [n, vocab]
   g.op('Reshape', [logits, g.ints([1, -1, vocab])], undefined, ioNames.logits);
   g.output(ioNames.logits, DataType.FLOAT, [1, 'n', vocab]);
-  return g.finish(LLAMA_OPSET, 'specdec-playground');
+  return { ...g.finish(LLAMA_OPSET, 'specdec-playground'), precision: fp16 ? 'fp16' : 'fp32' };
 }
