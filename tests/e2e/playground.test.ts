@@ -290,6 +290,16 @@ describe('the playground in headless Chromium', () => {
       expect(await svg.count(), name).toBe(1);
       expect(await svg.locator('.chart-root *').count(), `${name} is empty`).toBeGreaterThan(5);
     }
+    // As rendered (page CSS included): one bar per strategy, each inside its own row of the plot, none overlapping.
+    const bars = await p.$$eval('[data-testid="chart-speedup"] svg rect.bar', (rects) =>
+      rects.map((r) => {
+        const b = r.getBoundingClientRect();
+        return { top: b.top, bottom: b.bottom };
+      }),
+    );
+    expect(bars).toHaveLength(7);
+    bars.sort((a, b) => a.top - b.top);
+    for (let i = 1; i < bars.length; i++) expect(bars[i].top).toBeGreaterThanOrEqual(bars[i - 1].bottom - 0.5);
     await p.screenshot({ path: join(RESULTS, 'compare.png'), fullPage: true });
 
     const download = p.waitForEvent('download');
