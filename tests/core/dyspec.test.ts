@@ -4,8 +4,8 @@ import { InvalidSettingError } from '../../src/core/errors';
 import { sortedIndices, type SamplingParams } from '../../src/core/sampling';
 import type { TokenTree } from '../../src/core/tree';
 import { growTree, type Grown } from '../helpers/draft-tree';
-import { checkStepLaw, SIGNIFICANCE } from '../helpers/exact-law';
 import { TableLm } from '../helpers/table-lm';
+import { describeStepLaw } from '../helpers/step-law-suite';
 
 const VOCAB = 10;
 const draft = new TableLm({ vocab: VOCAB, order: 2, seed: 23, sharpness: 2 });
@@ -134,26 +134,4 @@ describe('dyspecGreedyBuilder', () => {
   });
 });
 
-describe('exactness: one step emits tokens with the target law', () => {
-  const target = new TableLm({ vocab: 6, order: 2, seed: 1 });
-  const near = new TableLm({ vocab: 6, order: 2, seed: 2, sharpness: 1, like: target });
-  const cases: [string, SamplingParams, number][] = [
-    ['temperature 1', { temperature: 1, topP: 1, topK: 0 }, 40_000],
-    ['temperature 0.7, top-p 0.9', { temperature: 0.7, topP: 0.9, topK: 0 }, 20_000],
-    ['temperature 0 (greedy)', { temperature: 0, topP: 1, topK: 0 }, 500],
-  ];
-  it.each(cases)('%s', async (_, params, samples) => {
-    const law = await checkStepLaw({
-      builder: dyspecGreedyBuilder(8),
-      target,
-      draft: near,
-      context: [3, 1],
-      params,
-      samples,
-      seed: 7,
-    });
-    expect(law.first.pValue).toBeGreaterThan(SIGNIFICANCE);
-    expect(law.joint.pValue).toBeGreaterThan(SIGNIFICANCE);
-    expect(law.meanEmitted).toBeGreaterThan(1.5); // the tree is doing work
-  });
-});
+describeStepLaw(() => dyspecGreedyBuilder(8));
