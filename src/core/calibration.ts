@@ -25,13 +25,23 @@ const GRID = 1024;
 /** Pseudo-observations per bin at the identity curve: a few steps of data outweigh it. */
 const PRIOR_STRENGTH = 2;
 
-/** A learned map q -> P(accepted | reached). Mutable: `observe` adds steps. */
+/**
+ * A learned map q -> P(accepted | reached), pooled over sibling ranks and, more finely, per rank group: a node's
+ * first child (rank 0) and its later siblings (rank >= 1). They differ at the same q: a later sibling is only reached
+ * after a rejection, when the verifier already knows the first guess was wrong (and, at T > 0, draws from the
+ * target's residual). Each group's curve is shrunk toward the pooled one, so a group with little data follows it.
+ * Mutable: `observe` adds steps.
+ */
 export class AcceptanceCalibration {
-  /** [bins] examined nodes per bin. */
+  /** [bins] examined nodes per bin, all ranks. */
   readonly reached: number[];
   /** [bins] of those, accepted. */
   readonly accepted: number[];
+  /** [group][bins] the same per rank group (0: first children, 1: later siblings). */
+  private readonly groupReached: number[][];
+  private readonly groupAccepted: number[][];
   private curve: number[] | null = null;
+  private groupCurves: (number[] | null)[] = [null, null];
 
   constructor(private readonly edges: readonly number[] = CALIBRATION_EDGES) {
     if (edges.length < 2 || edges[0] !== 0 || edges[edges.length - 1] !== 1) {
@@ -39,21 +49,29 @@ export class AcceptanceCalibration {
     }
     this.reached = new Array<number>(edges.length - 1).fill(0);
     this.accepted = new Array<number>(edges.length - 1).fill(0);
+    this.groupReached = [0, 1].map(() => new Array<number>(edges.length - 1).fill(0));
+    this.groupAccepted = [0, 1].map(() => new Array<number>(edges.length - 1).fill(0));
   }
 
   /** Adds every examined draft node of the steps. */
   observe(steps: readonly StepRecord[]): void {
     for (const step of steps) {
-      const { draftProbs } = step.tree;
+      const { draftProbs, ranks } = step.tree;
       for (let i = 1; i < draftProbs.length; i++) {
         const decision = step.decisions[i];
         if (decision === 'unvisited') continue;
         const bin = this.binOf(draftProbs[i]);
+        const group = groupOf(ranks[i]);
         this.reached[bin]++;
-        if (decision === 'accepted') this.accepted[bin]++;
+        this.groupReached[group][bin]++;
+        if (decision === 'accepted') {
+          this.accepted[bin]++;
+          this.groupAccepted[group][bin]++;
+        }
       }
     }
     this.curve = null;
+    this.groupCurves = [null, null];
   }
 
   /** Examined nodes seen so far. */
@@ -65,8 +83,8 @@ export class AcceptanceCalibration {
    * Estimated P(accepted | reached) for a token of draft probability q, in [0, 1]: the fitted bin values joined
    * linearly between bin centres, through the origin below the first centre and flat above the last one.
    */
-  estimate(q: number): number {
-    return interpolate((this.curve ??= this.fit()), this.centres(), q, 0);
+  estimate(q: number, rank?: number): number {
+    return interpolate(this.curveFor(rank), this.centres(), q, 0);
   }
 
   /**
@@ -74,20 +92,31 @@ export class AcceptanceCalibration {
    * values, found through a 1/1024 grid of segment indices instead of a scan over the bins (the bins are wider than
    * a grid cell, so a cell holds at most one centre). Later observations do not change a snapshot.
    */
-  estimator(): (q: number) => number {
-    const curve = [...(this.curve ??= this.fit())];
+  estimator(): (q: number, rank?: number) => number {
+    const pooled = [...this.curveFor(undefined)];
+    const groups = [0, 1].map((g) => [...this.curveFor(g)]);
     const centres = this.centres();
     const segment = new Uint8Array(GRID + 1); // [cell] index of the first centre >= the cell's start
     for (let i = 0, b = 0; i <= GRID; i++) {
       while (b < centres.length && centres[b] < i / GRID) b++;
       segment[i] = b;
     }
-    return (q) => interpolate(curve, centres, q, segment[Math.floor(Math.min(Math.max(q, 0), 1) * GRID)]);
+    return (q, rank) => {
+      const curve = rank === undefined ? pooled : groups[groupOf(rank)];
+      return interpolate(curve, centres, q, segment[Math.floor(Math.min(Math.max(q, 0), 1) * GRID)]);
+    };
   }
 
-  /** The fitted value per bin (posterior means made non-decreasing), for charts and tests. */
-  fitted(): number[] {
-    return [...(this.curve ??= this.fit())];
+  /** The fitted value per bin (posterior means made non-decreasing), pooled or for a rank's group. */
+  fitted(rank?: number): number[] {
+    return [...this.curveFor(rank)];
+  }
+
+  private curveFor(rank: number | undefined): number[] {
+    const pooled = (this.curve ??= this.fit(this.accepted, this.reached, this.centres()));
+    if (rank === undefined) return pooled;
+    const g = groupOf(rank);
+    return (this.groupCurves[g] ??= this.fit(this.groupAccepted[g], this.groupReached[g], pooled));
   }
 
   private centres(): number[] {
@@ -99,12 +128,19 @@ export class AcceptanceCalibration {
     return this.edges.length - 2;
   }
 
-  private fit(): number[] {
-    const centres = this.centres();
-    const means = centres.map((c, b) => (this.accepted[b] + PRIOR_STRENGTH * c) / (this.reached[b] + PRIOR_STRENGTH));
-    const weights = this.reached.map((n) => n + PRIOR_STRENGTH);
-    return isotonic(means, weights);
+  /** Posterior means with PRIOR_STRENGTH pseudo-observations at `prior` per bin, made non-decreasing. */
+  private fit(accepted: readonly number[], reached: readonly number[], prior: readonly number[]): number[] {
+    const means = prior.map((p, b) => (accepted[b] + PRIOR_STRENGTH * p) / (reached[b] + PRIOR_STRENGTH));
+    return isotonic(
+      means,
+      reached.map((n) => n + PRIOR_STRENGTH),
+    );
   }
+}
+
+/** Rank group of a sibling rank: 0 for a first child, 1 for any later sibling. */
+function groupOf(rank: number): 0 | 1 {
+  return rank === 0 ? 0 : 1;
 }
 
 /**

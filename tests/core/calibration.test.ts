@@ -282,6 +282,42 @@ function bruteIsotonic(values: readonly number[], weights: readonly number[]): n
   });
 }
 
+describe('AcceptanceCalibration by sibling rank', () => {
+  it('learns first children and later siblings apart, and pools them without a rank', () => {
+    const cal = new AcceptanceCalibration();
+    // At the same q, every first child is accepted and every later sibling rejected.
+    for (let s = 0; s < 100; s++) {
+      cal.observe([
+        stepOf(
+          [
+            [0.32, 'accepted'],
+            [0.32, 'rejected'],
+            [0.32, 'rejected'],
+          ],
+          s,
+        ),
+      ]);
+    }
+    expect(cal.estimate(0.35, 0)).toBeGreaterThan(0.9);
+    expect(cal.estimate(0.35, 1)).toBeLessThan(0.1);
+    expect(cal.estimate(0.35, 3)).toBe(cal.estimate(0.35, 1)); // every later rank shares one group
+    expect(cal.estimate(0.35)).toBeCloseTo(1 / 3, 1);
+    const est = cal.estimator();
+    for (const q of GRID) {
+      for (const rank of [undefined, 0, 1, 2]) expect(est(q, rank)).toBeCloseTo(cal.estimate(q, rank), 12);
+    }
+    expectNonDecreasing(cal.fitted(0));
+    expectNonDecreasing(cal.fitted(1));
+  });
+
+  it('a rank group without data follows the pooled curve', () => {
+    const cal = new AcceptanceCalibration();
+    for (let s = 0; s < 50; s++) cal.observe([stepOf([[0.12, 'accepted']], s)]); // first children only
+    expect(cal.estimate(0.12)).toBeGreaterThan(0.7);
+    for (const q of GRID) expect(cal.estimate(q, 1)).toBeCloseTo(cal.estimate(q), 12);
+  });
+});
+
 describe('isotonic', () => {
   it('solves known examples', () => {
     expect(isotonic([], [])).toEqual([]);

@@ -26,10 +26,13 @@ const identity: AcceptanceEstimate = (q) => q;
 const step: AcceptanceEstimate = (q) => (q > 0.3 ? 0.95 : 0.02);
 /** Not even monotone: the builder must still pop by exact expected gain. */
 const wavy: AcceptanceEstimate = (q) => 0.5 + 0.4 * Math.sin(25 * q);
+/** Rank-aware: later siblings are accepted a quarter as often as first children of the same q. */
+const ranked: AcceptanceEstimate = (q, rank) => (rank === 0 ? q : q / 4);
 const CURVES: [string, AcceptanceEstimate][] = [
   ['identity', identity],
   ['step', step],
   ['wavy', wavy],
+  ['ranked', ranked],
 ];
 
 const options = (params: SamplingParams, seed: number, maxNodes?: number, model = draft) => ({
@@ -45,15 +48,15 @@ function grow(budget: number, c: AcceptanceEstimate, params: SamplingParams, see
   return growTree(dyspecCalibratedBuilder(budget, c), options(params, seed, maxNodes));
 }
 
-/** Σ_y R[y]·c(full[y]), or c(full[argmax R]) at temperature 0, written out independently of the builder. */
-function gainOf(full: Float32Array, dist: Float32Array, greedy: boolean, c: AcceptanceEstimate): number {
+/** Σ_y R[y]·c(full[y], rank), or c(full[argmax R], rank) at temperature 0, written out independently of the builder. */
+function gainOf(full: Float32Array, dist: Float32Array, greedy: boolean, c: AcceptanceEstimate, rank: number): number {
   if (greedy) {
     let best = 0;
     for (let y = 1; y < dist.length; y++) if (dist[y] > dist[best]) best = y;
-    return c(full[best]);
+    return c(full[best], rank);
   }
   let sum = 0;
-  for (let y = 0; y < dist.length; y++) sum += dist[y] * c(full[y]);
+  for (let y = 0; y < dist.length; y++) sum += dist[y] * c(full[y], rank);
   return sum;
 }
 
@@ -89,7 +92,7 @@ function referenceBuilder(budget: number, c: AcceptanceEstimate): TreeBuilder {
         drafts[u] ??= (await ctx.expand([u]))[0];
         pending.push({
           ...e,
-          key: e.reach * gainOf(drafts[u], drafts[u], ctx.greedy, c),
+          key: e.reach * gainOf(drafts[u], drafts[u], ctx.greedy, c, 0),
           exact: true,
           dist: drafts[u],
         });
@@ -98,15 +101,16 @@ function referenceBuilder(budget: number, c: AcceptanceEstimate): TreeBuilder {
       const full = drafts[u];
       const dist = e.dist as Float32Array;
       const token = ctx.greedy ? argmax(dist) : sampleIndex(dist, streams[u]);
-      const reach = e.reach * c(full[token]);
+      const rank = tree.children[u].length;
+      const reach = e.reach * c(full[token], rank);
       const node = tree.add(u, token, dist, full[token], reach);
       streams[node] = streams[u].fork();
       pending.push({ key: reach * (e.key / e.reach), exact: false, reach, parent: node, dist: null, seq: seq++ });
       const rest = withoutToken(dist, token);
       if (rest) {
-        const next = e.reach * (1 - c(full[token]));
+        const next = e.reach * (1 - c(full[token], rank));
         pending.push({
-          key: next * gainOf(full, rest, ctx.greedy, c),
+          key: next * gainOf(full, rest, ctx.greedy, c, rank + 1),
           exact: true,
           reach: next,
           parent: u,
@@ -146,11 +150,11 @@ describe('dyspecCalibratedBuilder', () => {
       for (let u = 0; u < tree.size; u++) {
         const full = draftDistAt(u);
         let reach = tree.estimates[u];
-        for (const child of tree.children[u]) {
+        for (const [rank, child] of tree.children[u].entries()) {
           const token = tree.tokens[child];
           expect(tree.draftProbs[child]).toBeCloseTo(full[token], 7);
-          expect(tree.estimates[child]).toBeCloseTo(reach * c(full[token]), 12);
-          reach *= 1 - c(full[token]);
+          expect(tree.estimates[child]).toBeCloseTo(reach * c(full[token], rank), 12);
+          reach *= 1 - c(full[token], rank);
         }
       }
     }
@@ -304,9 +308,9 @@ describe('expectedAcceptance', () => {
       fc.property(distArb(7), distArb(7), fc.integer({ min: 0, max: 2 }), (full, dist, which) => {
         const c = CURVES[which][1];
         let direct = 0;
-        for (let y = 0; y < 7; y++) direct += dist[y] * c(full[y]);
+        for (let y = 0; y < 7; y++) direct += dist[y] * c(full[y], 0);
         expect(expectedAcceptance(full, dist, false, c)).toBeCloseTo(direct, 12);
-        expect(expectedAcceptance(full, dist, true, c)).toBe(c(full[argmax(dist)]));
+        expect(expectedAcceptance(full, dist, true, c)).toBe(c(full[argmax(dist)], 0));
       }),
       { seed: 9, numRuns: 200 },
     );

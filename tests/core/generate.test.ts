@@ -57,13 +57,13 @@ function calibrationStep(nodes: readonly Verdict[]): StepRecord {
 const repeat = (count: number, item: Verdict): Verdict[] => new Array<Verdict>(count).fill(item);
 
 /** A dyspec-cal tree's estimates under curve c: reach · c(q), the reach shrinking by 1 - c(q) per earlier sibling. */
-function predictedEstimates(step: StepRecord, c: (q: number) => number): number[] {
-  const { parents, draftProbs } = step.tree;
+function predictedEstimates(step: StepRecord, c: (q: number, rank: number) => number): number[] {
+  const { parents, draftProbs, ranks } = step.tree;
   const out = [1];
   const reachLeft: number[] = [1]; // per node: the reach of its next child's draw
   for (let i = 1; i < parents.length; i++) {
     const u = parents[i];
-    const accept = c(draftProbs[i]);
+    const accept = c(draftProbs[i], ranks[i]);
     out.push(reachLeft[u] * accept);
     reachLeft[u] *= 1 - accept;
     reachLeft[i] = out[i];

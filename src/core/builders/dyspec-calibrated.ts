@@ -5,8 +5,8 @@
  * The paper pops events by reach probability v and assumes a reached token of draft probability q is accepted with
  * probability q. With a small, under-confident draft that grows wide trees of siblings the verifier reaches often
  * and almost never accepts. Here:
- * - acceptance of a reached token of draft probability q is c(q), learned from the run (calibration.ts; c = identity
- *   before any data, i.e. the paper's assumption);
+ * - acceptance of a reached token of draft probability q and sibling rank r is c(q, r), learned from the run
+ *   (calibration.ts: first children and later siblings apart; c = identity before any data, the paper's assumption);
  * - an event's key is its expected gain, the probability that the token it draws is accepted:
  *   key = v · E_{y~R}[c(q_y)] (at temperature 0, where y = argmax R: v · c(q_y)). Adding the nodes with the largest
  *   gains first maximises the expected accepted length of the tree under this model;
@@ -31,8 +31,8 @@ import { argmax, sampleIndex, withoutToken } from '../sampling';
 import { createNodeStreams } from './dyspec';
 import type { TreeBuilder } from './types';
 
-/** P(accepted | reached) of a drafted token with draft probability q. */
-export type AcceptanceEstimate = (q: number) => number;
+/** P(accepted | reached) of a drafted token with draft probability q and sibling rank `rank` (0 = first child). */
+export type AcceptanceEstimate = (q: number, rank: number) => number;
 
 /** A pending sampling event: draw the next child of `parent` from `dist`. */
 interface ValueEvent {
@@ -57,10 +57,11 @@ export function expectedAcceptance(
   dist: Float32Array,
   greedy: boolean,
   c: AcceptanceEstimate,
+  rank = 0,
 ): number {
-  if (greedy) return c(full[argmax(dist)]);
+  if (greedy) return c(full[argmax(dist)], rank);
   let sum = 0;
-  for (let y = 0; y < dist.length; y++) if (dist[y] > 0) sum += dist[y] * c(full[y]);
+  for (let y = 0; y < dist.length; y++) if (dist[y] > 0) sum += dist[y] * c(full[y], rank);
   return sum;
 }
 
@@ -91,7 +92,8 @@ export function dyspecCalibratedBuilder(budget: number, c: AcceptanceEstimate): 
       const dist = event.dist as Float32Array;
       const stream = streams[u];
       const token = ctx.greedy ? argmax(dist) : sampleIndex(dist, stream);
-      const accept = c(full[token]);
+      const rank = tree.children[u].length; // this draw's sibling rank
+      const accept = c(full[token], rank);
       const reach = event.reach * accept; // the new node is reached and accepted
       const node = tree.add(u, token, dist, full[token], reach);
       streams[node] = stream.fork();
@@ -100,7 +102,7 @@ export function dyspecCalibratedBuilder(budget: number, c: AcceptanceEstimate): 
       const rest = withoutToken(dist, token);
       if (rest) {
         const next = event.reach * (1 - accept); // the next sibling is reached when this one is rejected
-        const gain = next * expectedAcceptance(full, rest, ctx.greedy, c);
+        const gain = next * expectedAcceptance(full, rest, ctx.greedy, c, rank + 1);
         heap.push({ key: gain, exact: true, reach: next, parent: u, dist: rest, seq: seq++ });
       }
     }
