@@ -272,7 +272,7 @@ describe('the playground in headless Chromium', () => {
     const hash = new URLSearchParams(RUN_HASH);
     hash.set('max_tokens', '20');
     hash.set('compare_prompts', `${PROMPT}\nAnd the evening and the morning were`);
-    hash.set('compare', 'ar,chain:4,tree:2x2x1,sequoia:8,dyspec:4,dyspec:8,dyspec:16');
+    hash.set('compare', 'ar,chain:4,tree:2x2x1,sequoia:8,dyspec:4,dyspec:8,dyspec:16,dyspec-cal:auto');
     const p = await openPage(hash.toString());
     await p.getByRole('tab', { name: 'Compare strategies' }).click();
     await p.getByTestId('compare-run').click();
@@ -284,7 +284,7 @@ describe('the playground in headless Chromium', () => {
     await p.evaluate(() => new Promise((r) => requestAnimationFrame(r)));
     expect(Date.now() - t0).toBeLessThan(2000);
     await waitForStatus(p, 'compare-status', 'done', 180_000);
-    expect(await p.locator('[data-testid="compare-table"] tbody tr').count()).toBe(7);
+    expect(await p.locator('[data-testid="compare-table"] tbody tr').count()).toBe(8);
     for (const name of ['speedup', 'budget-speedup', 'budget-tau', 'depth', 'calibration']) {
       const svg = p.locator(`[data-testid="chart-${name}"] svg`);
       expect(await svg.count(), name).toBe(1);
@@ -297,7 +297,7 @@ describe('the playground in headless Chromium', () => {
         return { top: b.top, bottom: b.bottom };
       }),
     );
-    expect(bars).toHaveLength(7);
+    expect(bars).toHaveLength(8);
     bars.sort((a, b) => a.top - b.top);
     for (let i = 1; i < bars.length; i++) expect(bars[i].top).toBeGreaterThanOrEqual(bars[i - 1].bottom - 0.5);
     await p.screenshot({ path: join(RESULTS, 'compare.png'), fullPage: true });
@@ -308,7 +308,7 @@ describe('the playground in headless Chromium', () => {
     await (await download).saveAs(file);
     const doc = JSON.parse(await readFile(file, 'utf8'));
     expect(doc.kind).toBe('comparison');
-    expect(doc.runs).toHaveLength(14); // 7 strategies x 2 prompts
+    expect(doc.runs).toHaveLength(16); // 8 strategies x 2 prompts
     await writeFile(join(RESULTS, 'page-errors.txt'), pageErrors.join('\n'));
     expect(pageErrors).toEqual([]);
     await p.close();

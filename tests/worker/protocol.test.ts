@@ -103,7 +103,7 @@ describe('engine protocol over the in-process client', () => {
     client = createInProcessClient(fakeDeps());
     await client.load(LOAD).done;
     const ar = await client.generate({ ...RUN, strategy: 'ar' }).done;
-    for (const strategy of ['dyspec:auto', 'sequoia:auto', 'dyspec:auto']) {
+    for (const strategy of ['dyspec:auto', 'sequoia:auto', 'dyspec-cal:auto', 'dyspec:auto', 'dyspec-cal:8']) {
       const r = await client.generate({ ...RUN, strategy }).done;
       expect(r.strategy).toBe(strategy);
       expect(r.resolvedStrategy).toMatch(new RegExp(`^${strategy.split(':')[0]}:\\d+$`));
