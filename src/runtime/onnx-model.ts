@@ -9,7 +9,7 @@ import type { BuiltModel } from './onnx/graph-builder';
 import { CpuKvCache, GpuKvCache } from './onnx/kv-cache';
 import type { KvCache } from './onnx/kv-cache';
 import { buildLlamaGraph, ioNames } from './onnx/llama-graph';
-import type { LlamaGraphOptions } from './onnx/llama-graph';
+import type { GraphPrecision, LlamaGraphOptions } from './onnx/llama-graph';
 import { configureOrt, createSession, selectBackend } from './session';
 import type { Backend, BackendInfo, LlamaConfig, TensorMap } from './types';
 
@@ -107,16 +107,33 @@ export async function createOnnxModelFromGraph(
   built: BuiltModel,
   options: OnnxModelOptions,
 ): Promise<{ model: OnnxLanguageModel; backend: BackendInfo }> {
-  const selected = await selectBackend(options.backend, options.numThreads);
+  return openOn(config, built, await selectBackend(options.backend, options.numThreads), options.wasmPaths, true);
+}
+
+/** The fallback reason of a WebGPU session that did not start. */
+function sessionFailure(e: unknown): string {
+  return `WebGPU requested but not available: session creation failed: ${e instanceof Error ? e.message : String(e)}`;
+}
+
+/**
+ * Opens `built` on the selected backend. An adapter is no promise that onnxruntime's WebGPU backend starts (device
+ * limits, driver bugs): a failing WebGPU session falls back to WASM, or throws when `toWasm` is false.
+ */
+async function openOn(
+  config: LlamaConfig,
+  built: BuiltModel,
+  selected: BackendInfo,
+  wasmPaths: string | undefined,
+  toWasm: boolean,
+): Promise<{ model: OnnxLanguageModel; backend: BackendInfo }> {
   const backend: BackendInfo = { ...selected, fp16: built.precision === 'fp16' };
-  configureOrt(backend, options.wasmPaths);
+  configureOrt(backend, wasmPaths);
   if (backend.backend !== 'webgpu') return { model: await open(config, built, backend), backend };
   try {
     return { model: await open(config, built, backend), backend };
   } catch (e) {
-    // An adapter is no promise that onnxruntime's WebGPU backend starts (device limits, driver bugs): fall back.
-    const reason = `WebGPU requested but not available: session creation failed: ${e instanceof Error ? e.message : String(e)}`;
-    const wasm: BackendInfo = { ...backend, backend: 'wasm', fallbackReason: reason };
+    if (!toWasm) throw e;
+    const wasm: BackendInfo = { ...backend, backend: 'wasm', fallbackReason: sessionFailure(e) };
     return { model: await open(config, built, wasm), backend: wasm };
   }
 }
@@ -151,17 +168,16 @@ export async function createOnnxModel(
 ): Promise<{ model: OnnxLanguageModel; backend: BackendInfo }> {
   const selected = await selectBackend(options.backend, options.numThreads);
   const precision = options.precision ?? (selected.backend === 'webgpu' && selected.fp16 ? 'fp16' : 'fp32');
-  const first = await createOnnxModelFromGraph(
-    config,
-    buildLlamaGraph(config, tensors, { ...options, precision }),
-    options,
-  );
-  if (options.precision || precision === 'fp32' || first.backend.backend === 'webgpu') return first;
-  // float16 did not start on this WebGPU device: float32 on WebGPU next (then WASM), saying why.
-  await first.model.dispose();
-  const fp32 = buildLlamaGraph(config, tensors, { ...options, precision: 'fp32' });
-  const retry = await createOnnxModelFromGraph(config, fp32, options);
-  const why = `float16 on WebGPU failed (${first.backend.fallbackReason})`;
-  const fallbackReason = retry.backend.fallbackReason ? `${why}; ${retry.backend.fallbackReason}` : why;
-  return { model: retry.model, backend: { ...retry.backend, fallbackReason } };
+  const build = (p: GraphPrecision) => buildLlamaGraph(config, tensors, { ...options, precision: p });
+  if (options.precision || precision === 'fp32')
+    return openOn(config, build(precision), selected, options.wasmPaths, true);
+  try {
+    return await openOn(config, build('fp16'), selected, options.wasmPaths, false);
+  } catch (e) {
+    // float16 did not start on this WebGPU device: float32 on WebGPU next (then WASM), saying why.
+    const retry = await openOn(config, build('fp32'), selected, options.wasmPaths, true);
+    const why = `float16 on WebGPU failed (${sessionFailure(e)})`;
+    const fallbackReason = retry.backend.fallbackReason ? `${why}; ${retry.backend.fallbackReason}` : why;
+    return { model: retry.model, backend: { ...retry.backend, fallbackReason } };
+  }
 }
