@@ -76,10 +76,17 @@ class WeightSource {
   }
 
   /**
-   * Registers `parts` ([name, rows], each [rows, ...dims[1:]]) stacked by rows as one weight of shape `dims`;
-   * 2-D weights are transposed in the 'matmul' layout.
+   * Registers `parts` ([name, rows], each [rows, ...dims[1:]]) stacked by rows as one weight of shape `dims`.
+   * 2-D weights are stored in the matrices' element type (transposed in the 'matmul' layout); vectors are float32,
+   * except a bias added to a matrix product (`bias`), which takes the product's type.
    */
-  add(g: GraphBuilder, name: string, dims: readonly number[], parts: readonly [string, number][]): string {
+  add(
+    g: GraphBuilder,
+    name: string,
+    dims: readonly number[],
+    parts: readonly [string, number][],
+    bias = false,
+  ): string {
     for (const [part, rows] of parts) this.check(part, [rows, ...dims.slice(1)]);
     const stack = (dst: Float32Array) => {
       let offset = 0;
@@ -90,7 +97,7 @@ class WeightSource {
         offset += count;
       }
     };
-    if (dims.length !== 2) return g.weight(name, dims, stack);
+    if (dims.length !== 2) return g.weight(name, dims, stack, bias ? this.matrixType : DataType.FLOAT);
     if (!this.transpose) return g.weight(name, dims, stack, this.matrixType);
     const [r, c] = dims;
     const transposed = (dst: Float32Array) => {
@@ -99,19 +106,6 @@ class WeightSource {
       for (let i = 0; i < r; i++) for (let j = 0; j < c; j++) dst[j * r + i] = tmp[i * c + j];
     };
     return g.weight(`${name}.T`, [c, r], transposed, this.matrixType);
-  }
-
-  /** A bias vector in the matrices' element type (Gemm adds it in that type). */
-  bias(g: GraphBuilder, name: string, dims: readonly number[], parts: readonly [string, number][]): string {
-    for (const [part, rows] of parts) this.check(part, [rows]);
-    const stack = (dst: Float32Array) => {
-      let offset = 0;
-      for (const [part, rows] of parts) {
-        decodeInto(this.tensors.get(part)!, dst.subarray(offset, offset + rows));
-        offset += rows;
-      }
-    };
-    return g.weight(name, dims, stack, this.matrixType);
   }
 }
 
@@ -209,7 +203,7 @@ export function buildLlamaGraph(config: LlamaConfig, tensors: TensorMap, options
     ];
     const wqkv = param(`${p}.self_attn.qkv_proj.weight`, [qkvRows, h], qkvParts('weight'));
     const bqkv = config.attentionBias
-      ? w.bias(g, `${p}.self_attn.qkv_proj.bias`, [qkvRows], qkvParts('bias'))
+      ? w.add(g, `${p}.self_attn.qkv_proj.bias`, [qkvRows], qkvParts('bias'), true)
       : undefined;
     const wo = param(`${p}.self_attn.o_proj.weight`, [h, nh * hd]);
     const mlpNorm = param(`${p}.post_attention_layernorm.weight`, [h]);
