@@ -8,10 +8,18 @@ import { asStrategyChooser, createBudgetChooser, type AdaptiveBudgetChooser } fr
 import { generate, type StopReason } from '../core/generate';
 import type { SamplingParams } from '../core/sampling';
 import type { StepRecord } from '../core/step';
-import { DEFAULT_SEQUOIA_ACCEPTANCE, formatStrategy, isAutoStrategy, type Strategy } from '../core/strategy';
+import {
+  DEFAULT_SEQUOIA_ACCEPTANCE,
+  formatStrategy,
+  isAutoStrategy,
+  parseStrategy,
+  type Strategy,
+} from '../core/strategy';
+import type { CommandContext } from './command';
 import { nowMs } from './io';
 import { cachedLatency, DEFAULT_PROFILE_SIZES, type LatencyProfile } from './latency';
 import type { CliModel, CliPair } from './models';
+import { toSamplingParams } from './options';
 
 /** The result of one generation as the commands use it. */
 export interface RunResult {
@@ -33,6 +41,40 @@ export interface RunSettings {
   params: SamplingParams;
   maxNewTokens: number;
   seed: number;
+}
+
+/** The parsed options of a command that decodes one prompt (`generate`, `sample`). */
+export interface PromptRunOptions {
+  prompt: string;
+  strategy: string;
+  maxNewTokens: number;
+  temperature: number;
+  topP: number;
+  topK: number;
+  seed: number;
+  draft: string;
+  target: string;
+}
+
+/**
+ * Loads the pair the options name and returns it with a Runner on it (progress lines to stderr) and the run the
+ * options describe (the prompt tokenized by the pair's tokenizer).
+ * @throws UsageError for bad sampling settings, before anything is loaded
+ */
+export async function openPromptRun(
+  o: PromptRunOptions,
+  { io, loader }: CommandContext,
+): Promise<{ pair: CliPair; runner: Runner; settings: RunSettings }> {
+  const params = toSamplingParams(o);
+  const pair = await loader.pair(o.draft, o.target);
+  const settings: RunSettings = {
+    prompt: pair.tokenizer.encode(o.prompt),
+    strategy: parseStrategy(o.strategy),
+    params,
+    maxNewTokens: o.maxNewTokens,
+    seed: o.seed,
+  };
+  return { pair, runner: new Runner(pair, (line) => io.err(line)), settings };
 }
 
 /** Draft-side latency sizes: batched draft calls stay small. */

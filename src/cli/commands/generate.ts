@@ -1,10 +1,9 @@
 /** `generate`: one continuation of a prompt, printed; optionally the text, ids, metrics and trace as JSON. */
-import { parseStrategy } from '../../core/strategy';
 import { flag, formatHelp, int, parseOptions, text } from '../args';
 import type { Command } from '../command';
 import { writeJsonFile } from '../io';
-import { modelOptions, samplingOptions, seedOption, strategyOption, toSamplingParams } from '../options';
-import { Runner } from '../runner';
+import { modelOptions, samplingOptions, seedOption, strategyOption } from '../options';
+import { openPromptRun } from '../runner';
 import { runTrace } from '../trace-doc';
 
 const OPTIONS = {
@@ -27,24 +26,17 @@ const SUMMARY =
 export const generateCommand: Command = {
   name: 'generate',
   summary: 'print one continuation of a prompt (optionally with metrics and the trace as JSON)',
-  async run(argv, { io, loader }) {
+  async run(argv, ctx) {
+    const { io } = ctx;
     const parsed = parseOptions('generate', OPTIONS, argv);
     if (parsed.help) {
       io.out(formatHelp('generate', SUMMARY, OPTIONS));
       return 0;
     }
     const o = parsed.options;
-    const params = toSamplingParams(o);
-    const pair = await loader.pair(o.draft, o.target);
-    const runner = new Runner(pair, (line) => io.err(line));
-    const prompt = pair.tokenizer.encode(o.prompt);
-    const run = await runner.run({
-      prompt,
-      strategy: parseStrategy(o.strategy),
-      params,
-      maxNewTokens: o.maxNewTokens,
-      seed: o.seed,
-    });
+    const { pair, runner, settings } = await openPromptRun(o, ctx);
+    const { prompt, params } = settings;
+    const run = await runner.run(settings);
     const text = pair.tokenizer.decode(run.tokens);
     io.out(`${text}\n`);
     const { trace, metrics } = runTrace(

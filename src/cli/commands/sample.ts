@@ -5,12 +5,11 @@
  * Independence: sample i runs with seed `seed + i`. The engine's Rng seeds through splitmix32, so consecutive seeds
  * give unrelated streams; every sample starts from fresh caches (generate resets both models).
  */
-import { parseStrategy } from '../../core/strategy';
 import { formatHelp, int, parseOptions, text } from '../args';
 import type { Command } from '../command';
 import { writeJsonFile } from '../io';
-import { modelOptions, samplingOptions, seedOption, strategyOption, toSamplingParams } from '../options';
-import { Runner, type RunSettings } from '../runner';
+import { modelOptions, samplingOptions, seedOption, strategyOption } from '../options';
+import { openPromptRun, type Runner, type RunSettings } from '../runner';
 
 const OPTIONS = {
   prompt: text('TEXT', 'the prompt').required(),
@@ -37,24 +36,15 @@ export async function sampleContinuations(runner: Runner, settings: RunSettings,
 export const sampleCommand: Command = {
   name: 'sample',
   summary: 'write N independent continuations (token ids) as JSON, for distribution tests',
-  async run(argv, { io, loader }) {
+  async run(argv, ctx) {
     const parsed = parseOptions('sample', OPTIONS, argv);
     if (parsed.help) {
-      io.out(formatHelp('sample', SUMMARY, OPTIONS));
+      ctx.io.out(formatHelp('sample', SUMMARY, OPTIONS));
       return 0;
     }
     const o = parsed.options;
-    const params = toSamplingParams(o);
-    const pair = await loader.pair(o.draft, o.target);
-    const runner = new Runner(pair, (line) => io.err(line));
-    const prompt = pair.tokenizer.encode(o.prompt);
-    const settings: RunSettings = {
-      prompt,
-      strategy: parseStrategy(o.strategy),
-      params,
-      maxNewTokens: o.maxNewTokens,
-      seed: o.seed,
-    };
+    const { runner, settings } = await openPromptRun(o, ctx);
+    const { prompt, params } = settings;
     const samples = await sampleContinuations(runner, settings, o.n);
     await writeJsonFile(o.out, {
       samples,
@@ -68,7 +58,7 @@ export const sampleCommand: Command = {
         max_new_tokens: o.maxNewTokens,
       },
     });
-    io.err(`wrote ${o.n} samples to ${o.out}`);
+    ctx.io.err(`wrote ${o.n} samples to ${o.out}`);
     return 0;
   },
 };
