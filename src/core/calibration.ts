@@ -90,9 +90,12 @@ export class AcceptanceCalibration {
   /**
    * A snapshot of `estimate` for the tree builders, which call it for every token of a distribution: the same
    * values, found through a 1/1024 grid of segment indices instead of a scan over the bins (the bins are wider than
-   * a grid cell, so a cell holds at most one centre). Later observations do not change a snapshot.
+   * a grid cell, so a cell holds at most one centre), and `linear`: the segment through the origin below the first
+   * centre, where most of a distribution's tokens fall. Later observations do not change a snapshot.
    */
-  estimator(): (q: number, rank?: number) => number {
+  estimator(): ((q: number, rank?: number) => number) & {
+    linear: { below: number; slope(rank?: number): number };
+  } {
     const pooled = [...this.curveFor(undefined)];
     const groups = [0, 1].map((g) => [...this.curveFor(g)]);
     const centres = this.centres();
@@ -101,10 +104,12 @@ export class AcceptanceCalibration {
       while (b < centres.length && centres[b] < i / GRID) b++;
       segment[i] = b;
     }
-    return (q, rank) => {
-      const curve = rank === undefined ? pooled : groups[groupOf(rank)];
-      return interpolate(curve, centres, q, segment[Math.floor(Math.min(Math.max(q, 0), 1) * GRID)]);
-    };
+    const curveOf = (rank?: number) => (rank === undefined ? pooled : groups[groupOf(rank)]);
+    const estimate = (q: number, rank?: number) =>
+      interpolate(curveOf(rank), centres, q, segment[Math.floor(Math.min(Math.max(q, 0), 1) * GRID)]);
+    // below the first centre `interpolate` is the line through the origin: curve[0] · q / centres[0]
+    const linear = { below: centres[0], slope: (rank?: number) => curveOf(rank)[0] / centres[0] };
+    return Object.assign(estimate, { linear });
   }
 
   /** The fitted value per bin (posterior means made non-decreasing), pooled or for a rank's group. */

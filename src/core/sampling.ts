@@ -5,6 +5,7 @@
  * is one-hot on the argmax (ties go to the lowest id, as in Hugging Face's greedy search).
  */
 import { InvalidSettingError } from './errors';
+import { expNonPositive } from './exp';
 import type { Rng } from './rng';
 
 /** How a token is drawn from the model's logits. */
@@ -65,15 +66,17 @@ export function logitsToDistribution(
     return dist;
   }
   let max = -Infinity;
-  for (let i = 0; i < vocab; i++) max = Math.max(max, logits[offset + i]);
+  for (let i = 0; i < vocab; i++) if (logits[offset + i] > max) max = logits[offset + i];
+  if (!Number.isFinite(max)) throw new RangeError(`the model returned non-finite logits (row maximum ${max})`);
   const invT = 1 / params.temperature;
   let sum = 0;
   for (let i = 0; i < vocab; i++) {
-    const e = Math.exp((logits[offset + i] - max) * invT);
+    const e = expNonPositive((logits[offset + i] - max) * invT); // <= 0: the softmax is shifted by its maximum
     dist[i] = e;
     sum += e;
   }
-  for (let i = 0; i < vocab; i++) dist[i] /= sum;
+  const inv = 1 / sum;
+  for (let i = 0; i < vocab; i++) dist[i] *= inv;
   if ((params.topK > 0 && params.topK < vocab) || params.topP < 1) truncate(dist, params.topK, params.topP);
   return dist;
 }

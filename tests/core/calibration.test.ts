@@ -1,35 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AcceptanceCalibration, CALIBRATION_EDGES, isotonic } from '../../src/core/calibration';
-import type { NodeDecision, StepRecord } from '../../src/core/step';
-
-/** One examined (or not) draft node: its draft probability and the verifier's verdict. */
-type Obs = [q: number, decision: NodeDecision];
-
-/** A step whose draft nodes are all children of the root (the shape does not matter to the calibration). */
-function stepOf(nodes: readonly Obs[], index = 0, rootDecision: NodeDecision = 'accepted'): StepRecord {
-  const n = nodes.length + 1;
-  return {
-    index,
-    tree: {
-      tokens: Array.from({ length: n }, (_, i) => i),
-      parents: Array.from({ length: n }, (_, i) => (i === 0 ? -1 : 0)),
-      ranks: Array.from({ length: n }, (_, i) => Math.max(0, i - 1)),
-      draftProbs: [1, ...nodes.map(([q]) => q)],
-      estimates: new Array<number>(n).fill(0.5),
-      targetProbs: new Array<number | null>(n).fill(null),
-    },
-    decisions: [rootDecision, ...nodes.map(([, d]) => d)],
-    acceptedPath: [0],
-    bonusToken: 0,
-    emitted: [0],
-    draftCalls: 1,
-    timings: { draft: 0, verify: 0, tree: 0, commit: 0, sampling: 0, total: 0 },
-  };
-}
-
-/** `count` copies of one observation. */
-const times = (count: number, obs: Obs): Obs[] => new Array<Obs>(count).fill(obs);
+import type { NodeDecision } from '../../src/core/step';
+import { stepOf, times } from '../helpers/calibration-steps';
 
 const CENTRES = CALIBRATION_EDGES.slice(1).map((hi, b) => (CALIBRATION_EDGES[b] + hi) / 2);
 const BINS = CENTRES.length;
@@ -224,6 +197,22 @@ describe('AcceptanceCalibration', () => {
     for (let i = 0; i <= 20000; i++) expect(est(i / 20000)).toBeCloseTo(cal.estimate(i / 20000), 12);
     expect(est(0.0025)).toBeLessThan(0.01); // the first bin saw only rejections
   });
+  it("estimator().linear is the estimate's own segment through the origin, per rank group", () => {
+    const cal = new AcceptanceCalibration();
+    // first children (rank 0, one per step) at small q are accepted; later siblings at the same q are rejected
+    const firsts = Array.from({ length: 60 }, (_, i) => stepOf([[0.002, 'accepted']], i));
+    cal.observe([...firsts, stepOf([[0.3, 'accepted'], ...times(90, [0.002, 'rejected'])], 60)]);
+    const est = cal.estimator();
+    expect(est.linear.below).toBeGreaterThan(0);
+    for (const rank of [undefined, 0, 1, 5]) {
+      for (let i = 0; i < 200; i++) {
+        const q = (i / 200) * est.linear.below;
+        expect(est.linear.slope(rank) * q).toBeCloseTo(est(q, rank), 14);
+      }
+    }
+    expect(est.linear.slope(0)).not.toBeCloseTo(est.linear.slope(1), 3); // the groups did learn apart
+  });
+
   it('stays in [0, 1], monotone, for any observations', () => {
     const obsArb = fc.tuple(
       fc.double({ min: 0, max: 1, noNaN: true }),

@@ -7,8 +7,10 @@ import {
 } from '../../src/core/builders/dyspec-calibrated';
 import { createNodeStreams } from '../../src/core/builders/dyspec';
 import type { TreeBuilder } from '../../src/core/builders/types';
+import { AcceptanceCalibration } from '../../src/core/calibration';
 import { InvalidSettingError } from '../../src/core/errors';
 import { argmax, sampleIndex, sortedIndices, withoutToken, type SamplingParams } from '../../src/core/sampling';
+import { stepOf } from '../helpers/calibration-steps';
 import { growTree } from '../helpers/draft-tree';
 import { expectStepLaw } from '../helpers/step-law-suite';
 import { TableLm } from '../helpers/table-lm';
@@ -313,6 +315,40 @@ describe('expectedAcceptance', () => {
         expect(expectedAcceptance(full, dist, true, c)).toBe(c(full[argmax(dist)], 0));
       }),
       { seed: 9, numRuns: 200 },
+    );
+  });
+
+  /** Long-tailed distributions, like a softmax over a real vocabulary: most tokens below the first bin. */
+  const tailArb = (n: number) =>
+    fc.array(fc.double({ min: 0, max: 1, noNaN: true }), { minLength: n, maxLength: n }).map((xs) => {
+      const z = xs.map((x) => Math.exp(9 * x));
+      const sum = z.reduce((a, b) => a + b, 0);
+      return Float32Array.from(z, (x) => x / sum);
+    });
+
+  it("sums the tail through the estimate's linear segment to the same value as calling it per token", () => {
+    const cal = new AcceptanceCalibration();
+    const steps = Array.from({ length: 30 }, (_, i) =>
+      stepOf(
+        [
+          [0.003, i % 4 === 0 ? 'accepted' : 'rejected'],
+          [0.2, i % 2 === 0 ? 'accepted' : 'rejected'],
+          [0.04, 'rejected'],
+        ],
+        i,
+      ),
+    );
+    cal.observe(steps);
+    const fast = cal.estimator();
+    const plain: AcceptanceEstimate = (q, rank) => fast(q, rank); // same curve, no `linear`
+    fc.assert(
+      fc.property(tailArb(300), tailArb(300), fc.integer({ min: 0, max: 3 }), (full, dist, rank) => {
+        for (const d of [full, dist]) {
+          const slow = expectedAcceptance(full, d, false, plain, rank);
+          expect(expectedAcceptance(full, d, false, fast, rank)).toBeCloseTo(slow, 12);
+        }
+      }),
+      { seed: 4, numRuns: 100 },
     );
   });
 

@@ -31,8 +31,14 @@ import { argmax, sampleIndex, withoutToken } from '../sampling';
 import { createNodeStreams } from './dyspec';
 import type { TreeBuilder } from './types';
 
-/** P(accepted | reached) of a drafted token with draft probability q and sibling rank `rank` (0 = first child). */
-export type AcceptanceEstimate = (q: number, rank: number) => number;
+/**
+ * P(accepted | reached) of a drafted token with draft probability q and sibling rank `rank` (0 = first child).
+ * `linear`, when given, says the estimate is a straight line through the origin below `below` (the learned curve is,
+ * below its first bin centre): `expectedAcceptance` then sums a distribution's long tail without calling it.
+ */
+export type AcceptanceEstimate = ((q: number, rank: number) => number) & {
+  readonly linear?: { readonly below: number; slope(rank: number): number };
+};
 
 /** A pending sampling event: draw the next child of `parent` from `dist`. */
 interface ValueEvent {
@@ -60,9 +66,18 @@ export function expectedAcceptance(
   rank = 0,
 ): number {
   if (greedy) return c(full[argmax(dist)], rank);
+  // At T > 0 nearly all of the vocabulary sits in the tail below the first bin: Σ R·slope·q there, one multiply each.
+  const below = c.linear?.below ?? 0;
+  let tail = 0; // Σ R[y]·q[y] over q[y] < below
   let sum = 0;
-  for (let y = 0; y < dist.length; y++) if (dist[y] > 0) sum += dist[y] * c(full[y], rank);
-  return sum;
+  for (let y = 0; y < dist.length; y++) {
+    const r = dist[y];
+    if (!(r > 0)) continue;
+    const q = full[y];
+    if (q < below) tail += r * q;
+    else sum += r * c(q, rank);
+  }
+  return tail > 0 ? sum + tail * (c.linear as NonNullable<AcceptanceEstimate['linear']>).slope(rank) : sum;
 }
 
 /** The calibrated greedy builder with at most `budget` draft nodes (and at most `ctx.maxNodes`). */
