@@ -25,6 +25,11 @@ DRAFT_CFGS = {
 }
 
 
+# Distillation stages after the first (`distill_draft.py --tag T`, summaries in out/distill_T.json): a loss A/B from
+# the stage-1 draft, then a longer run of the winning loss from the A/B's student.
+DISTILL_STAGES = ['ab', 'finetune']
+
+
 def load_split(split):
     return np.fromfile(os.path.join(DATA, f'{split}.bin'), dtype=np.uint16)
 

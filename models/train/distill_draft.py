@@ -1,8 +1,14 @@
 #!/usr/bin/env python3
-"""Distil draft model(s) from the trained target: loss = KL(p_target || q_draft) at temperature 1 over the full
-vocabulary, on windows of the TRAIN split. Both draft candidates (common.DRAFT_CFGS) are trained side by side
-from the same teacher forward pass (one teacher pass per batch); evaluate.py then picks the one with the higher
-held-out acceptance. Resumable (ckpt/distill.pt); seeded; bf16 autocast matmuls, fp32 weights and KL.
+"""Distil draft model(s) from the trained target on windows of the TRAIN split, at temperature 1 over the full
+vocabulary. Students are `config:loss` pairs (--students), trained side by side from the same teacher forward pass
+(one teacher pass per batch); evaluate.py then picks the one with the higher held-out acceptance.
+Losses (DistillSpec, Zhou et al. 2023, compares these divergences for speculative decoding):
+  fkl      KL(p_target || q_draft), mass-covering (the first bundled run)
+  tvd      total variation 1 - sum_x min(p, q) = 1 - acceptance at T=1: the quantity speculative sampling pays for
+  rkl      KL(q_draft || p_target), mode-seeking
+  fkl+tvd  the sum of the first two
+--init-from starts every student from a saved draft (e.g. the bundled one) instead of the SVD-projected embedding.
+Resumable (ckpt/distill.pt, or ckpt/distill_TAG.pt for a later stage); seeded; bf16 autocast matmuls, fp32 weights and losses.
 """
 import argparse, datetime, json, os, time
 import torch
@@ -19,7 +25,11 @@ ap.add_argument('--warmup', type=int, default=60)
 ap.add_argument('--seed', type=int, default=4321)
 ap.add_argument('--ckpt-every', type=float, default=180)
 ap.add_argument('--threads', type=int, default=2)
-ap.add_argument('--drafts', default='draft1,draft2')
+ap.add_argument('--students', default='draft1:fkl,draft2:fkl', help='comma list of CONFIG:LOSS')
+ap.add_argument('--teacher-reuse', type=int, default=1,
+                help='student updates per teacher batch: the teacher pass is most of a step on CPU')
+ap.add_argument('--tag', default='train', help='summary file out/distill_TAG.json (one per training stage)')
+ap.add_argument('--init-from', default=None, help='state dict (.pt) every student starts from')
 args = ap.parse_args()
 
 torch.set_num_threads(args.threads)
@@ -29,8 +39,12 @@ ev = eval_windows(valid, 16)
 teacher = LlamaForCausalLM(TARGET_CFG)
 teacher.load_state_dict(torch.load(os.path.join(CKPT, 'target_final.pt')))
 teacher.eval().requires_grad_(False)
-names = args.drafts.split(',')
-students = {n: LlamaForCausalLM(DRAFT_CFGS[n]) for n in names}
+pairs = [s.split(':', 1) for s in args.students.split(',')]
+# a student is named by its config, or config-loss when one config is trained with several losses (an A/B run)
+multi = {c for c, _ in pairs if sum(c2 == c for c2, _ in pairs) > 1}
+specs = {(f'{c}-{l}' if c in multi else c): l for c, l in pairs}  # name -> loss
+names = list(specs)
+students = {n: LlamaForCausalLM(DRAFT_CFGS[n.split('-')[0]]) for n in names}
 opts = {n: torch.optim.AdamW(m.parameters(), lr=args.lr, betas=(0.9, 0.95), weight_decay=0.0) for n, m in students.items()}
 # initialise each draft's (tied) embedding with the target's embedding projected on its top principal directions:
 # E_draft = E_target V_k (SVD E_target = U S V^T), so draft logits can start close to a low-rank copy of the target's.
@@ -38,8 +52,11 @@ with torch.no_grad():
     _, _, Vt = torch.linalg.svd(teacher.model.embed_tokens.weight.float(), full_matrices=False)
     for n, m in students.items():
         m.model.embed_tokens.weight.copy_(teacher.model.embed_tokens.weight @ Vt[:m.cfg.hidden_size].t())
-path = os.path.join(CKPT, 'distill.pt')
-logp = os.path.join(CKPT, 'distill_log.jsonl')
+        if args.init_from:
+            m.load_state_dict(torch.load(args.init_from))
+suffix = '' if args.tag == 'train' else f'_{args.tag}'  # one checkpoint and log per stage
+path = os.path.join(CKPT, f'distill{suffix}.pt')
+logp = os.path.join(CKPT, f'distill{suffix}_log.jsonl')
 step, total, train_time = 0, args.total_steps, 0.0
 if os.path.exists(path):
     st = torch.load(path)
@@ -52,14 +69,28 @@ if args.deadline:
     hh, mm = map(int, args.deadline.split(':'))
     deadline = datetime.datetime.now(datetime.timezone.utc).replace(hour=hh, minute=mm, second=0, microsecond=0).timestamp()
 for n, m in students.items():
-    print(n, 'params', m.num_params(), 'flops/token', DRAFT_CFGS[n].flops_per_token(),
-          'ratio', round(DRAFT_CFGS[n].flops_per_token() / TARGET_CFG.flops_per_token(), 4), flush=True)
+    print(n, specs[n], 'params', m.num_params(), 'flops/token', m.cfg.flops_per_token(),
+          'ratio', round(m.cfg.flops_per_token() / TARGET_CFG.flops_per_token(), 4), flush=True)
 
 
 def kl(t_logits, s_logits):
     lp = F.log_softmax(t_logits.float(), -1)
     lq = F.log_softmax(s_logits.float(), -1)
     return (lp.exp() * (lp - lq)).sum(-1).mean()
+
+
+def tvd(t_logits, s_logits):
+    p, q = F.softmax(t_logits.float(), -1), F.softmax(s_logits.float(), -1)
+    return 1 - torch.minimum(p, q).sum(-1).mean()
+
+
+def rkl(t_logits, s_logits):
+    lp = F.log_softmax(t_logits.float(), -1)
+    lq = F.log_softmax(s_logits.float(), -1)
+    return (lq.exp() * (lq - lp)).sum(-1).mean()
+
+
+LOSSES = {'fkl': kl, 'tvd': tvd, 'rkl': rkl, 'fkl+tvd': lambda t, s: kl(t, s) + tvd(t, s)}
 
 
 @torch.no_grad()
@@ -81,11 +112,13 @@ def evaluate():
 
 
 last_ck = time.time(); t_rate = time.time(); s_rate = step; start_step = step
+tl = None
 while step < total:
     t0 = time.time()
-    x = batch(train, step, args.bsz, args.seed)[:, :-1]
-    with torch.no_grad(), torch.autocast('cpu', dtype=torch.bfloat16):
-        tl = teacher(x)
+    if tl is None or step % args.teacher_reuse == 0:
+        x = batch(train, step // args.teacher_reuse, args.bsz, args.seed)[:, :-1]
+        with torch.no_grad(), torch.autocast('cpu', dtype=torch.bfloat16):
+            tl = teacher(x)
     rec = dict(step=step + 1, total=total)
     for n, m in students.items():
         lr = lr_at(step, total, args.lr, args.warmup)
@@ -93,7 +126,7 @@ while step < total:
             g['lr'] = lr
         with torch.autocast('cpu', dtype=torch.bfloat16):
             sl = m(x)
-        loss = kl(tl, sl)
+        loss = LOSSES[specs[n]](tl, sl)
         opts[n].zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(m.parameters(), 1.0)
@@ -122,10 +155,10 @@ while step < total:
         last_ck = time.time()
 
 final = evaluate()
-info = dict(steps=step, total_steps=total, batch_size=args.bsz, seq_len=SEQ, tokens=step * args.bsz * SEQ,
+info = dict(steps=step, total_steps=total, batch_size=args.bsz, seq_len=SEQ, tokens=-(-step // args.teacher_reuse) * args.bsz * SEQ, teacher_reuse=args.teacher_reuse,
             train_time_s=round(train_time, 1), lr=args.lr, warmup=args.warmup, seed=args.seed, val=final,
-            params={n: m.num_params() for n, m in students.items()})
+            params={n: m.num_params() for n, m in students.items()}, losses=specs, init_from=args.init_from)
 for n, m in students.items():
     torch.save(m.state_dict(), os.path.join(CKPT, f'{n}_final.pt'))
-json.dump(info, open(os.path.join(OUT, 'distill_train.json'), 'w'), indent=1)
+json.dump(info, open(os.path.join(OUT, f'distill_{args.tag}.json'), 'w'), indent=1)
 print('done', info, flush=True)

@@ -75,6 +75,9 @@ for f in ('target_train.json', 'distill_train.json'):
     p = os.path.join(OUT, f)
     if os.path.exists(p):
         res[f[:-5]] = json.load(open(p))
+# later distillation stages, in order: each starts from the previous stage's draft (README.md, step 4)
+res['distill_stages'] = [dict(stage=t, **json.load(open(os.path.join(OUT, f'distill_{t}.json'))))
+                         for t in DISTILL_STAGES if os.path.exists(os.path.join(OUT, f'distill_{t}.json'))]
 tsp = os.path.join(DATA, 'token_stats.json')
 if os.path.exists(tsp):
     res['tokens'] = json.load(open(tsp))

@@ -82,6 +82,12 @@ def data_table():
     return "\n".join(rows)
 
 
+def latency_section():
+    """The hand-kept measured-latency section (latency.md: measured by the TypeScript runtime, not here), or ''."""
+    p = os.path.join(HERE, 'latency.md')
+    return (open(p).read().strip() + '\n\n') if os.path.exists(p) else ''
+
+
 def card(name, role, cfg, m, train_info, extra):
     tm, dm = M['target'], M['draft']
     samples = []
@@ -133,7 +139,7 @@ State of the Union addresses), not facts.
 | KL(target ‖ draft), nats/token | {dm['kl_target_draft']} |
 | draft / target FLOPs per token | {dm['flops_ratio']} |
 
-## Samples
+{latency_section()}## Samples
 
 {chr(10).join(samples)}
 
@@ -142,6 +148,29 @@ State of the Union addresses), not facts.
 See `models/train/README.md` (scripts: corpus, tokenizer, target training, distillation, evaluation, export,
 golden logits). Everything is seeded.
 """
+
+
+LOSS_NAMES = {'fkl': 'KL(p_target ‖ q_draft)', 'tvd': 'total variation 1 - Σ min(p, q)', 'rkl': 'KL(q_draft ‖ p_target)',
+              'fkl+tvd': 'KL + total variation'}
+
+
+def distill_info(dt, stages, chosen):
+    """The draft's training history: stage 1 (distill_train.json) and each later stage (distill_<tag>.json)."""
+    parts = [f"Stage 1, distilled from `specdec-target`: loss KL(p_target ‖ q_draft) at temperature 1 over the full "
+             f"vocabulary on train-split windows, the embedding initialised on the target's top principal directions; "
+             f"{dt.get('steps')} steps x {dt.get('batch_size')} x {dt.get('seq_len')} = {dt.get('tokens', 0):,} tokens, "
+             f"{dt.get('train_time_s', 0) / 60:.1f} min (two draft candidates trained side by side, `{chosen}` chosen by "
+             f"held-out acceptance). AdamW (0.9, 0.95), peak LR {dt.get('lr')}, {dt.get('warmup')} warmup steps, cosine "
+             f"to 10%, seed {dt.get('seed')}."]
+    for i, st in enumerate(stages, start=2):
+        losses = ', '.join(f"`{n}`: {LOSS_NAMES.get(l, l)}" for n, l in st.get('losses', {}).items())
+        val = '; '.join(f"`{n}` acceptance {v['acc']}, top-1 {v['top1']}" for n, v in st.get('val', {}).items())
+        parts.append(f"Stage {i} (`--tag {st['stage']}`), from the previous stage's draft, at temperature 1 over the "
+                     f"full vocabulary: {losses}; {st.get('steps')} student updates on {st.get('tokens', 0):,} "
+                     f"teacher-scored tokens (each teacher batch used for {st.get('teacher_reuse', 1)} update(s)), "
+                     f"{st.get('train_time_s', 0) / 60:.1f} min; peak LR {st.get('lr')}, {st.get('warmup')} warmup "
+                     f"steps, cosine to 10%, seed {st.get('seed')}. Held-out check (16 windows): {val}.")
+    return '\n\n'.join(parts)
 
 
 def main():
@@ -158,11 +187,7 @@ def main():
               f"2 shared CPU cores (PyTorch {torch.__version__}, bf16 autocast matmuls, fp32 master weights). AdamW "
               f"(0.9, 0.95), weight decay 0.1, peak LR {tt.get('lr')}, {tt.get('warmup')} warmup steps, cosine to 10%, "
               f"grad clip 1.0, seed {tt.get('seed')}.")
-    d_info = (f"Distilled from `specdec-target`: loss KL(p_target ‖ q_draft) at temperature 1 over the full vocabulary "
-              f"on train-split windows; {dt.get('steps')} steps x {dt.get('batch_size')} x {dt.get('seq_len')} = "
-              f"{dt.get('tokens', 0):,} tokens, {dt.get('train_time_s', 0) / 60:.1f} min (two draft candidates trained side "
-              f"by side, `{chosen}` chosen by held-out acceptance). AdamW (0.9, 0.95), peak LR {dt.get('lr')}, "
-              f"{dt.get('warmup')} warmup steps, cosine to 10%, seed {dt.get('seed')}.")
+    d_info = distill_info(dt, M.get('distill_stages', []), chosen)
     open(os.path.join(d1, 'README.md'), 'w').write(card('specdec-target', 'target', TARGET_CFG, tgt, t_info, ''))
     open(os.path.join(d2, 'README.md'), 'w').write(card('specdec-draft', 'draft', DRAFT_CFGS[chosen], dr, d_info,
         f"Per-token cost {M['draft']['flops_ratio']:.3f} x the target's forward FLOPs (LM head included)."))
