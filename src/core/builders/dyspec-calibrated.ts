@@ -111,6 +111,7 @@ export function dyspecCalibratedBuilder(budget: number, c: AcceptanceEstimate): 
       const accept = c(full[token], rank);
       const reach = event.reach * accept; // the new node is reached and accepted
       const node = tree.add(u, token, dist, full[token], reach);
+      if (tree.size - 1 >= limit) break; // full: the events below would never be popped (and cost a vocab pass each)
       streams[node] = stream.fork();
       const rate = event.reach > 0 ? event.key / event.reach : 0; // this draw's E[c]
       heap.push({ key: reach * rate, exact: false, reach, parent: node, dist: null, seq: seq++ });
