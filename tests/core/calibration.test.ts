@@ -224,7 +224,8 @@ describe('AcceptanceCalibration', () => {
         cal.observe(steps.map((s, i) => stepOf(s, i)));
         const examined = steps.flat().filter(([, d]) => d !== 'unvisited').length;
         expect(cal.observations).toBe(examined);
-        const values = [...cal.fitted(), ...GRID.map((q) => cal.estimate(q)), ...GRID.map(cal.estimator())];
+        const est = cal.estimator(); // called as est(q): Array.map would pass the index as the rank
+        const values = [...cal.fitted(), ...GRID.map((q) => cal.estimate(q)), ...GRID.map((q) => est(q))];
         const drops = (xs: number[]) => xs.filter((x, i) => i > 0 && x < xs[i - 1] - 1e-12).length;
         expect(drops(cal.fitted())).toBe(0);
         expect(drops(GRID.map((q) => cal.estimate(q)))).toBe(0);
