@@ -1,7 +1,7 @@
 /** `bench`: every strategy on every prompt in one process; JSON rows plus a readable table. */
-import { formatHelp, int, list, Opt, parseOptions, text, UsageError } from '../args';
+import { int, list, Opt, text, UsageError } from '../args';
 import { runBench, type AutoComparison, type BenchRow } from '../bench-run';
-import type { Command } from '../command';
+import { optionsCommand } from '../command';
 import { writeJsonFile } from '../io';
 import { formatMachine, machineInfo } from '../machine';
 import { modelOptions, samplingOptions, seedOption, strategyOption, toSamplingParams } from '../options';
@@ -44,16 +44,12 @@ const SUMMARY =
   'same prompts in this process.';
 
 /** The `bench` command. */
-export const benchCommand: Command = {
+export const benchCommand = optionsCommand({
   name: 'bench',
   summary: 'run strategies on a prompt set; speedups, acceptance, time split, auto vs sweep',
-  async run(argv, { io, loader }) {
-    const parsed = parseOptions('bench', OPTIONS, argv);
-    if (parsed.help) {
-      io.out(formatHelp('bench', SUMMARY, OPTIONS));
-      return 0;
-    }
-    const o = parsed.options;
+  help: SUMMARY,
+  options: OPTIONS,
+  async run(o, { io, loader }) {
     const check = strategyOption('');
     const strategies = o.strategies.map((s) => check.parse(s, '--strategies'));
     const params = toSamplingParams(o);
@@ -95,7 +91,7 @@ export const benchCommand: Command = {
     for (const line of formatAuto(result.auto)) io.out(`${line}\n`);
     return 0;
   },
-};
+});
 
 const pct = (v: number): string => `${(100 * v).toFixed(1)}%`;
 

@@ -1,6 +1,6 @@
 /** `generate`: one continuation of a prompt, printed; optionally the text, ids, metrics and trace as JSON. */
-import { flag, formatHelp, int, parseOptions, text } from '../args';
-import type { Command } from '../command';
+import { flag, int, text } from '../args';
+import { optionsCommand } from '../command';
 import { writeJsonFile } from '../io';
 import { modelOptions, samplingOptions, seedOption, strategyOption } from '../options';
 import { openPromptRun } from '../runner';
@@ -23,17 +23,13 @@ const SUMMARY =
   'Generates a continuation of --prompt with the draft/target pair and prints it (the continuation only).';
 
 /** The `generate` command. */
-export const generateCommand: Command = {
+export const generateCommand = optionsCommand({
   name: 'generate',
   summary: 'print one continuation of a prompt (optionally with metrics and the trace as JSON)',
-  async run(argv, ctx) {
+  help: SUMMARY,
+  options: OPTIONS,
+  async run(o, ctx) {
     const { io } = ctx;
-    const parsed = parseOptions('generate', OPTIONS, argv);
-    if (parsed.help) {
-      io.out(formatHelp('generate', SUMMARY, OPTIONS));
-      return 0;
-    }
-    const o = parsed.options;
     const { pair, runner, settings } = await openPromptRun(o, ctx);
     const { prompt, params } = settings;
     const run = await runner.run(settings);
@@ -60,4 +56,4 @@ export const generateCommand: Command = {
     if (o.json) await writeJsonFile(o.json, { text, token_ids: run.tokens, metrics, trace });
     return 0;
   },
-};
+});

@@ -1,6 +1,6 @@
 /** `profile`: measured forward latency t(n) of the draft and the target (or one model) on this machine. */
-import { formatHelp, int, intList, parseOptions, text, UsageError } from '../args';
-import type { Command } from '../command';
+import { int, intList, text, UsageError } from '../args';
+import { optionsCommand } from '../command';
 import { writeJsonFile } from '../io';
 import { measureLatency } from '../latency';
 import { formatMachine, machineInfo } from '../machine';
@@ -22,16 +22,12 @@ const SUMMARY =
   'for the draft and the target, and writes { machine, past, sizes, models: [{ role, id, hash, ms }] }.';
 
 /** The `profile` command. */
-export const profileCommand: Command = {
+export const profileCommand = optionsCommand({
   name: 'profile',
   summary: 'measure forward latency t(n) of the draft and target on this machine',
-  async run(argv, { io, loader }) {
-    const parsed = parseOptions('profile', OPTIONS, argv);
-    if (parsed.help) {
-      io.out(formatHelp('profile', SUMMARY, OPTIONS));
-      return 0;
-    }
-    const o = parsed.options;
+  help: SUMMARY,
+  options: OPTIONS,
+  async run(o, { io, loader }) {
     const models: { role: string; m: CliModel; vocab: number }[] = [];
     if (o.model) {
       const m = await loader.single(o.model, 'target');
@@ -84,4 +80,4 @@ export const profileCommand: Command = {
     await writeJsonFile(o.out, { machine, past: o.past, repeats: o.repeats, sizes: o.sizes, models: rows });
     return 0;
   },
-};
+});

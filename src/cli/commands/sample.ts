@@ -5,8 +5,8 @@
  * Independence: sample i runs with seed `seed + i`. The engine's Rng seeds through splitmix32, so consecutive seeds
  * give unrelated streams; every sample starts from fresh caches (generate resets both models).
  */
-import { formatHelp, int, parseOptions, text } from '../args';
-import type { Command } from '../command';
+import { int, text } from '../args';
+import { optionsCommand } from '../command';
 import { writeJsonFile } from '../io';
 import { modelOptions, samplingOptions, seedOption, strategyOption } from '../options';
 import { openPromptRun, type Runner, type RunSettings } from '../runner';
@@ -33,16 +33,12 @@ export async function sampleContinuations(runner: Runner, settings: RunSettings,
 }
 
 /** The `sample` command. */
-export const sampleCommand: Command = {
+export const sampleCommand = optionsCommand({
   name: 'sample',
   summary: 'write N independent continuations (token ids) as JSON, for distribution tests',
-  async run(argv, ctx) {
-    const parsed = parseOptions('sample', OPTIONS, argv);
-    if (parsed.help) {
-      ctx.io.out(formatHelp('sample', SUMMARY, OPTIONS));
-      return 0;
-    }
-    const o = parsed.options;
+  help: SUMMARY,
+  options: OPTIONS,
+  async run(o, ctx) {
     const { runner, settings } = await openPromptRun(o, ctx);
     const { prompt, params } = settings;
     const samples = await sampleContinuations(runner, settings, o.n);
@@ -61,4 +57,4 @@ export const sampleCommand: Command = {
     ctx.io.err(`wrote ${o.n} samples to ${o.out}`);
     return 0;
   },
-};
+});
