@@ -13,6 +13,7 @@ import { createBudgetChooser } from '../../src/core/budget-chooser';
 import { optimalSequoiaShape } from '../../src/core/builders/sequoia';
 import { Rng } from '../../src/core/rng';
 import type { StepRecord } from '../../src/core/step';
+import { pathStep } from '../helpers/steps';
 
 /** CPU-like verify cost: grows roughly linearly past a few tokens (DESIGN.md §6). */
 const CPU_TARGET: LatencyTable = { sizes: [1, 2, 4, 8, 16, 32, 64], ms: [10, 11, 13, 18, 30, 55, 105] };
@@ -68,24 +69,11 @@ function simulateSteps(
     }
     const n = parents.length;
     const verify = latencyAt(target, n);
-    const draft = children.filter((c) => c.length > 0).length * latencyAt(DRAFT, 1);
-    steps.push({
-      index: s,
-      tree: {
-        tokens: parents.map((_, i) => i),
-        parents,
-        ranks,
-        draftProbs: parents.map(() => 0.5),
-        estimates: parents.map(() => 0.5),
-        targetProbs: parents.map(() => null),
-      },
-      decisions: parents.map((_, i) => (path.includes(i) ? 'accepted' : 'unvisited')),
-      acceptedPath: path,
-      bonusToken: 0,
-      emitted: path.map(() => 0),
-      draftCalls: children.filter((c) => c.length > 0).length,
-      timings: { draft, verify, tree: 0.1, commit: 0.1, sampling: 0.1, total: draft + verify + 0.3 },
-    });
+    const draftCalls = children.filter((c) => c.length > 0).length;
+    const draft = draftCalls * latencyAt(DRAFT, 1);
+    const timings = { draft, verify, tree: 0.1, commit: 0.1, sampling: 0.1, total: draft + verify + 0.3 };
+    // ranks of a pop-ordered tree count earlier siblings, as pathStep derives them
+    steps.push(pathStep(parents, path, { index: s, emitted: path.map(() => 0), draftCalls, timings }, 'unvisited'));
   }
   return steps;
 }

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AcceptanceCalibration, CALIBRATION_EDGES, isotonic } from '../../src/core/calibration';
 import type { NodeDecision } from '../../src/core/step';
-import { stepOf, times } from '../helpers/calibration-steps';
+import { stepOf, times } from '../helpers/steps';
 
 const CENTRES = CALIBRATION_EDGES.slice(1).map((hi, b) => (CALIBRATION_EDGES[b] + hi) / 2);
 const BINS = CENTRES.length;

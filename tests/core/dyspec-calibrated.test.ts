@@ -10,7 +10,7 @@ import type { TreeBuilder } from '../../src/core/builders/types';
 import { AcceptanceCalibration } from '../../src/core/calibration';
 import { InvalidSettingError } from '../../src/core/errors';
 import { argmax, sampleIndex, sortedIndices, withoutToken, type SamplingParams } from '../../src/core/sampling';
-import { stepOf } from '../helpers/calibration-steps';
+import { stepOf } from '../helpers/steps';
 import { growTree } from '../helpers/draft-tree';
 import { expectStepLaw } from '../helpers/step-law-suite';
 import { TableLm } from '../helpers/table-lm';

@@ -3,9 +3,10 @@ import { AcceptanceCalibration } from '../../src/core/calibration';
 import { InvalidSettingError } from '../../src/core/errors';
 import { generate, type GenerateOptions } from '../../src/core/generate';
 import { argmax, GREEDY, type SamplingParams } from '../../src/core/sampling';
-import type { NodeDecision, StepRecord } from '../../src/core/step';
+import type { StepRecord } from '../../src/core/step';
 import { toStrategy, type BudgetChooser } from '../../src/core/strategy';
 import { chiSquareTest, SIGNIFICANCE, targetDistribution } from '../helpers/exact-law';
+import { stepOf, times } from '../helpers/steps';
 import { TableLm } from '../helpers/table-lm';
 
 const VOCAB = 6;
@@ -28,33 +29,6 @@ function greedyReference(target: TableLm, prompt: number[], n: number): number[]
   for (let i = 0; i < n; i++) sequence.push(argmax(target.logitsFor(sequence), 0, VOCAB));
   return sequence.slice(prompt.length);
 }
-
-/** A draft node's probability and the verifier's verdict on it. */
-type Verdict = [q: number, decision: NodeDecision];
-
-/** A step of draft nodes under the root with the given draft probabilities and verdicts (for calibrations). */
-function calibrationStep(nodes: readonly Verdict[]): StepRecord {
-  const n = nodes.length + 1;
-  return {
-    index: 0,
-    tree: {
-      tokens: new Array<number>(n).fill(0),
-      parents: Array.from({ length: n }, (_, i) => (i === 0 ? -1 : 0)),
-      ranks: Array.from({ length: n }, (_, i) => Math.max(0, i - 1)),
-      draftProbs: [1, ...nodes.map(([q]) => q)],
-      estimates: new Array<number>(n).fill(1),
-      targetProbs: new Array<number | null>(n).fill(null),
-    },
-    decisions: ['accepted', ...nodes.map(([, d]) => d)],
-    acceptedPath: [0],
-    bonusToken: 0,
-    emitted: [0],
-    draftCalls: 0,
-    timings: { draft: 0, verify: 0, tree: 0, commit: 0, sampling: 0, total: 0 },
-  };
-}
-
-const repeat = (count: number, item: Verdict): Verdict[] => new Array<Verdict>(count).fill(item);
 
 /** A dyspec-cal tree's estimates under curve c: reach · c(q), the reach shrinking by 1 - c(q) per earlier sibling. */
 function predictedEstimates(step: StepRecord, c: (q: number, rank: number) => number): number[] {
@@ -313,7 +287,7 @@ describe('generate', () => {
 
   it('keys each dyspec-cal tree by the calibration learned from the earlier steps (and what was passed in)', async () => {
     // A prior run's lesson: mid-probability tokens are never accepted, confident ones always.
-    const lesson = calibrationStep([...repeat(300, [0.25, 'rejected']), ...repeat(300, [0.95, 'accepted'])]);
+    const lesson = stepOf([...times(300, [0.25, 'rejected']), ...times(300, [0.95, 'accepted'])]);
     const calibration = new AcceptanceCalibration();
     calibration.observe([lesson]);
     const params: SamplingParams = { temperature: 0.9, topP: 1, topK: 0 };

@@ -2,29 +2,13 @@ import { describe, expect, it } from 'vitest';
 import { generate } from '../../src/core/generate';
 import { computeMetrics, efficiency, speedupVsAr } from '../../src/core/metrics';
 import type { StepRecord, StepTimings } from '../../src/core/step';
+import { pathStep } from '../helpers/steps';
 import { TableLm } from '../helpers/table-lm';
 
 function step(parents: number[], acceptedPath: number[], emitted: number, draftCalls: number, t: number[]): StepRecord {
   const [draft, verify, tree, commit, sampling, total] = t;
   const timings: StepTimings = { draft, verify, tree, commit, sampling, total };
-  const onPath = new Set(acceptedPath);
-  return {
-    index: 0,
-    tree: {
-      tokens: parents.map((_, i) => i),
-      parents,
-      ranks: parents.map((p, i) => (p < 0 ? 0 : parents.slice(0, i).filter((q) => q === p).length)),
-      draftProbs: parents.map(() => 0.5),
-      estimates: parents.map(() => 0.5),
-      targetProbs: parents.map(() => null),
-    },
-    decisions: parents.map((_, i) => (onPath.has(i) ? 'accepted' : 'rejected')),
-    acceptedPath,
-    bonusToken: 0,
-    emitted: new Array<number>(emitted).fill(1),
-    draftCalls,
-    timings,
-  };
+  return pathStep(parents, acceptedPath, { emitted: new Array<number>(emitted).fill(1), draftCalls, timings });
 }
 
 const STEPS = [

@@ -9,8 +9,8 @@ import {
 } from '../../src/core/builders/sequoia';
 import { InvalidSettingError } from '../../src/core/errors';
 import { sortedIndices, type SamplingParams } from '../../src/core/sampling';
-import type { StepRecord } from '../../src/core/step';
 import { growTree } from '../helpers/draft-tree';
+import { pathStep } from '../helpers/steps';
 import { TableLm } from '../helpers/table-lm';
 import { describeStepLaw } from '../helpers/step-law-suite';
 
@@ -246,35 +246,12 @@ describe('sequoiaBuilder', () => {
   });
 });
 
-/** A step over a tree given by its parents (tokens = node index), with the accepted path given. */
-function step(parents: number[], acceptedPath: number[]): StepRecord {
-  const ranks = parents.map((p, i) => (p < 0 ? 0 : parents.slice(0, i).filter((q) => q === p).length));
-  const onPath = new Set(acceptedPath);
-  return {
-    index: 0,
-    tree: {
-      tokens: parents.map((_, i) => i),
-      parents,
-      ranks,
-      draftProbs: parents.map(() => 0.5),
-      estimates: parents.map(() => 0.5),
-      targetProbs: parents.map(() => null),
-    },
-    decisions: parents.map((_, i) => (onPath.has(i) ? 'accepted' : 'rejected')),
-    acceptedPath,
-    bonusToken: 0,
-    emitted: [],
-    draftCalls: 1,
-    timings: { draft: 0, verify: 0, tree: 0, commit: 0, sampling: 0, total: 0 },
-  };
-}
-
 describe('estimateAcceptanceByRank', () => {
   it('divides accepted k-th children by k-th children of reached parents', () => {
     const steps = [
-      step([-1, 0, 0, 1, 1], [0, 2]), // root: rank 0 rejected, rank 1 accepted; node 1 was never reached
-      step([-1, 0, 1], [0, 1, 2]), // a chain, fully accepted: two rank-0 children accepted
-      step([-1, 0, 0, 0], [0]), // all three rejected
+      pathStep([-1, 0, 0, 1, 1], [0, 2]), // root: rank 0 rejected, rank 1 accepted; node 1 was never reached
+      pathStep([-1, 0, 1], [0, 1, 2]), // a chain, fully accepted: two rank-0 children accepted
+      pathStep([-1, 0, 0, 0], [0]), // all three rejected
     ];
     expect(estimateAcceptanceByRank(steps, 4)).toEqual([2 / 4, 1 / 2, 0 / 1, 0]);
     expect(estimateAcceptanceByRank([], 2)).toEqual([0, 0]);
