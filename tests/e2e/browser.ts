@@ -2,7 +2,7 @@
  * The end-to-end harness: builds the site under a sub-path, and drives Debian's Chromium through playwright-core
  * (never a downloaded browser). A missing Chromium or missing bundled models fail loudly instead of skipping.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -65,7 +65,7 @@ export const SWIFTSHADER_WEBGPU = [
   '--use-webgpu-adapter=swiftshader',
 ];
 
-/** Launches headless Chromium with a fresh profile (and extra flags). */
+/** Launches headless Chromium with a fresh profile (and extra flags); `closeChromium` closes it and deletes the profile. */
 export async function launchChromium(extraArgs: readonly string[] = []): Promise<BrowserContext> {
   if (!existsSync(CHROMIUM)) {
     throw new Error(
@@ -74,7 +74,7 @@ export async function launchChromium(extraArgs: readonly string[] = []): Promise
     );
   }
   const profile = await mkdtemp(join(tmpdir(), 'specdec-chromium-'));
-  return chromium.launchPersistentContext(profile, {
+  const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,
     headless: true,
     acceptDownloads: true,
@@ -88,4 +88,17 @@ export async function launchChromium(extraArgs: readonly string[] = []): Promise
       ...extraArgs,
     ],
   });
+  profiles.set(context, profile);
+  return context;
+}
+
+/** The profile folder of each context `launchChromium` opened. */
+const profiles = new WeakMap<BrowserContext, string>();
+
+/** Closes a context from `launchChromium` and deletes its profile (once Chromium has exited: it rewrites it then). */
+export async function closeChromium(context: BrowserContext | undefined): Promise<void> {
+  if (!context) return;
+  await context.close();
+  const profile = profiles.get(context);
+  if (profile) rmSync(profile, { recursive: true, force: true });
 }

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildSite, launchChromium, modelsRoot, REPO, RESULTS, SWIFTSHADER_WEBGPU } from './browser';
+import { buildSite, closeChromium, launchChromium, modelsRoot, REPO, RESULTS, SWIFTSHADER_WEBGPU } from './browser';
 import { serveSite, type SiteServer } from './site-server';
 
 const SUB_PATH = '/sub/path/';
@@ -72,7 +72,7 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(async () => {
-  await context?.close();
+  await closeChromium(context);
   await site?.close();
 });
 
@@ -231,7 +231,7 @@ describe('the playground in headless Chromium', () => {
       expect((await outputOf(p)).ids).toEqual(cliTokens.slice(0, 12));
       await p.close();
     } finally {
-      await gpu.close();
+      await closeChromium(gpu);
     }
   }, 120_000);
 

@@ -4,12 +4,10 @@
  * must match what Node's WASM run gives. The page, onnxruntime-web's dist files, a Vite bundle of the runtime and
  * the graph bytes are served by a tiny static server with COOP/COEP headers (cross-origin isolation, WASM threads).
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join, resolve, sep } from 'node:path';
-import { chromium } from 'playwright-core';
 import type { BrowserContext } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -18,9 +16,9 @@ import { buildLlamaGraph } from '../../src/runtime/onnx/llama-graph';
 import type { BuiltModel } from '../../src/runtime/onnx/graph-builder';
 import { createOnnxModelFromGraph } from '../../src/runtime/onnx-model';
 import type { BackendInfo } from '../../src/runtime/types';
+import { CHROMIUM, closeChromium, launchChromium } from '../e2e/browser';
 import { causalBias, maxAbsDiff, randomLlama, randomTokens } from '../helpers/random-llama';
 
-const CHROMIUM = '/usr/bin/chromium';
 const ROOT = resolve(__dirname, '../..');
 const ORT_DIST = join(ROOT, 'node_modules/onnxruntime-web/dist');
 
@@ -88,7 +86,6 @@ window.pageReady = true;
 let server: ReturnType<typeof createServer>;
 let baseUrl = '';
 let context: BrowserContext;
-let userDataDir = '';
 let expected: number[][] = [];
 
 /** Opens a fresh page (a fresh onnxruntime instance) and runs the scenario on `backend`. */
@@ -178,25 +175,12 @@ describe.skipIf(!existsSync(CHROMIUM))('compiled graph in headless Chromium', ()
     await new Promise<void>((ok) => server.listen(0, '127.0.0.1', ok));
     baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
 
-    userDataDir = mkdtempSync(join(tmpdir(), 'specdec-chromium-'));
-    context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: [
-        '--no-sandbox',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-        '--enable-unsafe-webgpu',
-      ],
-    });
+    context = await launchChromium(['--enable-unsafe-webgpu']);
   }, 120_000);
 
   afterAll(async () => {
-    await context?.close();
+    await closeChromium(context);
     await new Promise((ok) => server?.close(ok));
-    if (userDataDir) rmSync(userDataDir, { recursive: true, force: true });
   });
 
   it('WASM and WebGPU logits match Node across prefix, tree, commit and next step', async () => {
