@@ -86,6 +86,16 @@ function expectLastRow(row: Float32Array, c: GoldenCase): void {
 }
 
 /** The stored argmax of a row must be the row's maximum (up to a tie within TOL). */
+/** One causal call on `ids` at positions 0..n-1 from an empty cache. */
+function freshCausalCall(model: LanguageModel, ids: number[]): Promise<Float32Array> {
+  model.reset();
+  return model.forward(
+    ids,
+    ids.map((_, i) => i),
+    causalBias(0, ids.length),
+  );
+}
+
 function expectArgmax(row: Float32Array, expected: number, position: number): void {
   const { max, argmax } = rowStats(row);
   if (argmax !== expected) {
@@ -125,13 +135,8 @@ describe.each(BUNDLED_NAMES)('%s against golden.json', (name) => {
 
   it.each(cases.map((c, i) => [i, c] as const))('case %i: one causal call matches every stored value', async (_, c) => {
     const model: LanguageModel = loaded(name).model;
-    model.reset();
     const n = c.input_ids.length;
-    const logits = await model.forward(
-      c.input_ids,
-      c.input_ids.map((_, i) => i),
-      causalBias(0, n),
-    );
+    const logits = await freshCausalCall(model, c.input_ids);
     expect(logits.length).toBe(n * vocab);
     expect(model.pastLength).toBe(n);
     for (let p = 0; p < n; p++) expectArgmax(logits.subarray(p * vocab, (p + 1) * vocab), c.argmax[p], p);
@@ -142,15 +147,9 @@ describe.each(BUNDLED_NAMES)('%s against golden.json', (name) => {
     'case %i: a prefix call then one token per call through the cache matches too',
     async (_, c) => {
       const model: LanguageModel = loaded(name).model;
-      model.reset();
       const n = c.input_ids.length;
       const split = Math.floor(n / 2);
-      const head = c.input_ids.slice(0, split);
-      const first = await model.forward(
-        head,
-        head.map((_, i) => i),
-        causalBias(0, split),
-      );
+      const first = await freshCausalCall(model, c.input_ids.slice(0, split));
       for (let p = 0; p < split; p++) expectArgmax(first.subarray(p * vocab, (p + 1) * vocab), c.argmax[p], p);
       let last = first;
       for (let p = split; p < n; p++) {
@@ -167,14 +166,8 @@ describe.each(BUNDLED_NAMES)('%s against golden.json', (name) => {
 describe('the checks can fail', () => {
   it('rejects a row perturbed by more than the tolerance', async () => {
     const c = golden.models['specdec-target'].cases[0];
-    const model = pair.target.model;
-    model.reset();
     const n = c.input_ids.length;
-    const logits = await model.forward(
-      c.input_ids,
-      c.input_ids.map((_, i) => i),
-      causalBias(0, n),
-    );
+    const logits = await freshCausalCall(pair.target.model, c.input_ids);
     const row = logits.slice((n - 1) * golden.models['specdec-target'].vocab_size);
     expectLastRow(row, c);
     row[7] += 3 * TOL; // one logit of the stored head
