@@ -78,18 +78,24 @@ function simulateSteps(
   return steps;
 }
 
-/** True tokens/s of every budget under the positional model with marginals `p`. */
-function trueThroughput(p: readonly number[], budgets: readonly number[], target: LatencyTable): Map<number, number> {
-  const curve = positionalCurve(p, 64, 64, DRAFT);
-  const cost: CostModel = {
+/** Costs straight from the latency tables (no calibration), one draft call per node, a fixed overhead per step. */
+function unscaledCost(target: LatencyTable, overheadMs: number): CostModel {
+  return {
     targetLatency: target,
     draftLatency: DRAFT,
     draftCalls: 'per-node',
     verifyScale: 1,
     draftScale: 1,
-    overheadMs: 0.3,
+    overheadMs,
   };
-  return new Map(predictBudgets(curve, curve.expected, cost, budgets).map((x) => [x.budget, x.tokensPerSecond]));
+}
+
+/** True tokens/s of every budget under the positional model with marginals `p`. */
+function trueThroughput(p: readonly number[], budgets: readonly number[], target: LatencyTable): Map<number, number> {
+  const curve = positionalCurve(p, 64, 64, DRAFT);
+  return new Map(
+    predictBudgets(curve, curve.expected, unscaledCost(target, 0.3), budgets).map((x) => [x.budget, x.tokensPerSecond]),
+  );
 }
 
 const BUDGETS = [1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64];
@@ -139,14 +145,7 @@ describe('prefixAcceptedCurve', () => {
 describe('budget choice', () => {
   it('picks the argmax of predicted throughput', () => {
     const curve = positionalCurve(HIGH, 64, 64, DRAFT);
-    const cost: CostModel = {
-      targetLatency: CPU_TARGET,
-      draftLatency: DRAFT,
-      draftCalls: 'per-node',
-      verifyScale: 1,
-      draftScale: 1,
-      overheadMs: 0,
-    };
+    const cost = unscaledCost(CPU_TARGET, 0);
     const predictions = predictBudgets(curve, curve.expected, cost, BUDGETS);
     const best = bestPrediction(predictions);
     for (const p of predictions) expect(best.tokensPerSecond).toBeGreaterThanOrEqual(p.tokensPerSecond);
