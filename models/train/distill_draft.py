@@ -46,14 +46,18 @@ specs = {(f'{c}-{l}' if c in multi else c): l for c, l in pairs}  # name -> loss
 names = list(specs)
 students = {n: LlamaForCausalLM(DRAFT_CFGS[n.split('-')[0]]) for n in names}
 opts = {n: torch.optim.AdamW(m.parameters(), lr=args.lr, betas=(0.9, 0.95), weight_decay=0.0) for n, m in students.items()}
-# initialise each draft's (tied) embedding with the target's embedding projected on its top principal directions:
-# E_draft = E_target V_k (SVD E_target = U S V^T), so draft logits can start close to a low-rank copy of the target's.
+# Start every student from --init-from, or else initialise each draft's (tied) embedding with the target's embedding
+# projected on its top principal directions: E_draft = E_target V_k (SVD E_target = U S V^T), so draft logits can
+# start close to a low-rank copy of the target's.
 with torch.no_grad():
-    _, _, Vt = torch.linalg.svd(teacher.model.embed_tokens.weight.float(), full_matrices=False)
-    for n, m in students.items():
-        m.model.embed_tokens.weight.copy_(teacher.model.embed_tokens.weight @ Vt[:m.cfg.hidden_size].t())
-        if args.init_from:
-            m.load_state_dict(torch.load(args.init_from))
+    if args.init_from:
+        start = torch.load(args.init_from)
+        for m in students.values():
+            m.load_state_dict(start)
+    else:
+        _, _, Vt = torch.linalg.svd(teacher.model.embed_tokens.weight.float(), full_matrices=False)
+        for m in students.values():
+            m.model.embed_tokens.weight.copy_(teacher.model.embed_tokens.weight @ Vt[:m.cfg.hidden_size].t())
 suffix = '' if args.tag == 'train' else f'_{args.tag}'  # one checkpoint and log per stage
 path = os.path.join(CKPT, f'distill{suffix}.pt')
 logp = os.path.join(CKPT, f'distill{suffix}_log.jsonl')
@@ -155,7 +159,9 @@ while step < total:
         last_ck = time.time()
 
 final = evaluate()
-info = dict(steps=step, total_steps=total, batch_size=args.bsz, seq_len=SEQ, tokens=-(-step // args.teacher_reuse) * args.bsz * SEQ, teacher_reuse=args.teacher_reuse,
+teacher_batches = -(-step // args.teacher_reuse)  # ceil: the batches the teacher scored
+info = dict(steps=step, total_steps=total, batch_size=args.bsz, seq_len=SEQ, tokens=teacher_batches * args.bsz * SEQ,
+            teacher_reuse=args.teacher_reuse,
             train_time_s=round(train_time, 1), lr=args.lr, warmup=args.warmup, seed=args.seed, val=final,
             params={n: m.num_params() for n, m in students.items()}, losses=specs, init_from=args.init_from)
 for n, m in students.items():

@@ -76,8 +76,8 @@ for f in ('target_train.json', 'distill_train.json'):
     if os.path.exists(p):
         res[f[:-5]] = json.load(open(p))
 # later distillation stages, in order: each starts from the previous stage's draft (README.md, step 4)
-res['distill_stages'] = [dict(stage=t, **json.load(open(os.path.join(OUT, f'distill_{t}.json'))))
-                         for t in DISTILL_STAGES if os.path.exists(os.path.join(OUT, f'distill_{t}.json'))]
+stage_files = {t: os.path.join(OUT, f'distill_{t}.json') for t in DISTILL_STAGES}
+res['distill_stages'] = [dict(stage=t, **json.load(open(p))) for t, p in stage_files.items() if os.path.exists(p)]
 tsp = os.path.join(DATA, 'token_stats.json')
 if os.path.exists(tsp):
     res['tokens'] = json.load(open(tsp))

@@ -67,7 +67,8 @@ export function expectedAcceptance(
 ): number {
   if (greedy) return c(full[argmax(dist)], rank);
   // At T > 0 nearly all of the vocabulary sits in the tail below the first bin: Σ R·slope·q there, one multiply each.
-  const below = c.linear?.below ?? 0;
+  const linear = c.linear;
+  const below = linear ? linear.below : 0;
   let tail = 0; // Σ R[y]·q[y] over q[y] < below
   let sum = 0;
   for (let y = 0; y < dist.length; y++) {
@@ -77,7 +78,7 @@ export function expectedAcceptance(
     if (q < below) tail += r * q;
     else sum += r * c(q, rank);
   }
-  return tail > 0 ? sum + tail * (c.linear as NonNullable<AcceptanceEstimate['linear']>).slope(rank) : sum;
+  return linear && tail > 0 ? sum + tail * linear.slope(rank) : sum;
 }
 
 /** The calibrated greedy builder with at most `budget` draft nodes (and at most `ctx.maxNodes`). */
