@@ -5,6 +5,7 @@
  */
 import { countAcceptanceByRank, DEFAULT_ACCEPTANCE_PRIOR, posteriorAcceptance } from '../core/budget';
 import { asStrategyChooser, createBudgetChooser, type AdaptiveBudgetChooser } from '../core/budget-chooser';
+import { CalibrationsBySetting } from '../core/calibration';
 import { generate, type StopReason } from '../core/generate';
 import type { SamplingParams } from '../core/sampling';
 import type { StepRecord } from '../core/step';
@@ -89,6 +90,8 @@ export class Runner {
   private readonly choosers = new Map<string, { chooser: AdaptiveBudgetChooser; steps: StepRecord[] }>();
   /** Steps of every speculative run so far (for the per-rank acceptance). */
   private readonly observed: StepRecord[] = [];
+  /** What `dyspec-cal` runs learned about acceptance, carried into the next run of the same sampling setting. */
+  readonly calibrations = new CalibrationsBySetting();
 
   constructor(
     readonly pair: CliPair,
@@ -189,6 +192,7 @@ export class Runner {
       eosTokenIds: this.eos,
       vocab: Math.min(this.pair.tokenizer.vocabSize, this.pair.draft.model.vocabSize, this.pair.target.model.vocabSize),
       acceptance: this.sequoiaAcceptance(),
+      calibration: settings.strategy.kind === 'dyspec-cal' ? this.calibrations.for(settings.params) : undefined,
       // Earlier runs, then (added by generate before every step) this run's steps so far.
       chooseBudget: auto ? asStrategyChooser(auto.chooser, () => auto.steps) : undefined,
       onStep: (step) => {

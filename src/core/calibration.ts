@@ -6,12 +6,13 @@
  * is rarely calibrated like that: at temperature 0 a token is accepted iff it is the target's argmax, so a draft top-1
  * of q = 0.3 is accepted far more often than 30% of the time, while the many low-q siblings of a wide tree are
  * accepted almost never. This table learns the real curve from the steps so far: bins over q, a Beta prior per bin
- * centred on the identity (so with no data it IS DySpec's assumption), and a monotone fit (more draft confidence
+ * centred on the identity (so with no data it is DySpec's assumption, for q above the first bin centre), and a monotone fit (more draft confidence
  * never predicts less acceptance), read by linear interpolation between bin centres.
  *
  * "Reached" is the verifier's own record: a node is examined when its decision is 'accepted' or 'rejected'.
  * Pure and deterministic: the same steps give the same curve.
  */
+import type { SamplingParams } from './sampling';
 import type { StepRecord } from './step';
 
 /** Bin edges over q; fine near 0 where most drafted tokens of a wide tree sit. */
@@ -81,7 +82,9 @@ export class AcceptanceCalibration {
 
   /**
    * Estimated P(accepted | reached) for a token of draft probability q, in [0, 1]: the fitted bin values joined
-   * linearly between bin centres, through the origin below the first centre and flat above the last one.
+   * linearly between bin centres, flat below the first centre and above the last one. Flat below, not through the
+   * origin: at T > 0 a rare draw (q of 1e-3) is still accepted about half the time, whenever the target likes it too,
+   * and the first bin's mean is what the data says for every q in it.
    */
   estimate(q: number, rank?: number): number {
     return interpolate(this.curveFor(rank), this.centres(), q, 0);
@@ -90,11 +93,11 @@ export class AcceptanceCalibration {
   /**
    * A snapshot of `estimate` for the tree builders, which call it for every token of a distribution: the same
    * values, found through a 1/1024 grid of segment indices instead of a scan over the bins (the bins are wider than
-   * a grid cell, so a cell holds at most one centre), and `linear`: the segment through the origin below the first
-   * centre, where most of a distribution's tokens fall. Later observations do not change a snapshot.
+   * a grid cell, so a cell holds at most one centre), and `flat`: the constant segment below the first centre,
+   * where most of a distribution's tokens fall. Later observations do not change a snapshot.
    */
   estimator(): ((q: number, rank?: number) => number) & {
-    linear: { below: number; slope(rank?: number): number };
+    flat: { below: number; value(rank?: number): number };
   } {
     const pooled = [...this.curveFor(undefined)];
     const groups = [0, 1].map((g) => [...this.curveFor(g)]);
@@ -107,9 +110,9 @@ export class AcceptanceCalibration {
     const curveOf = (rank?: number) => (rank === undefined ? pooled : groups[groupOf(rank)]);
     const estimate = (q: number, rank?: number) =>
       interpolate(curveOf(rank), centres, q, segment[Math.floor(Math.min(Math.max(q, 0), 1) * GRID)]);
-    // below the first centre `interpolate` is the line through the origin: curve[0] · q / centres[0]
-    const linear = { below: centres[0], slope: (rank?: number) => curveOf(rank)[0] / centres[0] };
-    return Object.assign(estimate, { linear });
+    // below the first centre `interpolate` is the first bin's value
+    const flat = { below: centres[0], value: (rank?: number) => curveOf(rank)[0] };
+    return Object.assign(estimate, { flat });
   }
 
   /** The fitted value per bin (posterior means made non-decreasing), pooled or for a rank's group. */
@@ -143,6 +146,24 @@ export class AcceptanceCalibration {
   }
 }
 
+/**
+ * One calibration per sampling setting, for a caller that keeps a model pair loaded across runs (the CLI's runner,
+ * the page's engine): acceptance depends on the pair and on temperature/top-p/top-k, not on the prompt, so what one
+ * run learned serves the next. A short run alone hardly leaves the identity prior (64 tokens are about 30 steps).
+ */
+export class CalibrationsBySetting {
+  private readonly bySetting = new Map<string, AcceptanceCalibration>();
+
+  /** The calibration for `params`, created empty on first use. */
+  for(params: SamplingParams): AcceptanceCalibration {
+    // Greedy decoding ignores top-p and top-k.
+    const key = params.temperature === 0 ? 'greedy' : `${params.temperature}|${params.topP}|${params.topK}`;
+    let cal = this.bySetting.get(key);
+    if (!cal) this.bySetting.set(key, (cal = new AcceptanceCalibration()));
+    return cal;
+  }
+}
+
 /** Rank group of a sibling rank: 0 for a first child, 1 for any later sibling. */
 function groupOf(rank: number): 0 | 1 {
   return rank === 0 ? 0 : 1;
@@ -155,7 +176,7 @@ function groupOf(rank: number): 0 | 1 {
 function interpolate(curve: readonly number[], centres: readonly number[], q: number, from: number): number {
   let b = from;
   while (b < centres.length && q > centres[b]) b++;
-  if (b === 0) return curve[0] * (Math.max(q, 0) / centres[0]); // through the origin: q = 0 is never drawn
+  if (b === 0) return curve[0]; // flat below the first centre (see `estimate`)
   if (b === centres.length) return curve[b - 1]; // flat past the last centre
   const w = (q - centres[b - 1]) / (centres[b] - centres[b - 1]);
   return curve[b - 1] + w * (curve[b] - curve[b - 1]);

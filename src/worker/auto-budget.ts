@@ -3,7 +3,8 @@
  * - `dyspec:auto` and `sequoia:auto`: the forward latency t(n) of the draft and the target is measured on this
  *   device and backend (once per loaded pair), and core's live chooser picks the node budget that maximises expected
  *   tokens per second from it and from the acceptance seen in earlier runs (DESIGN.md §6);
- * - `sequoia:N`: the tree is shaped by the per-rank acceptance measured in earlier runs (the default until then).
+ * - `sequoia:N`: the tree is shaped by the per-rank acceptance measured in earlier runs (the default until then);
+ * - `dyspec-cal`: the acceptance curve its trees are keyed by is carried from run to run, one per sampling setting.
  */
 import {
   countAcceptanceByRank,
@@ -11,6 +12,7 @@ import {
   posteriorAcceptance,
   type LatencyTable,
 } from '../core/budget';
+import { CalibrationsBySetting } from '../core/calibration';
 import { asStrategyChooser, createBudgetChooser, type AdaptiveBudgetChooser } from '../core/budget-chooser';
 import { measureLatency as measureForward } from '../core/latency';
 import type { LanguageModel } from '../core/model';
@@ -50,6 +52,8 @@ export class AutoBudgets {
   private profiles: Promise<{ target: LatencyTable; draft: LatencyTable }> | null = null;
   private observed: StepRecord[] = [];
   private readonly choosers = new Map<string, { chooser: AdaptiveBudgetChooser; steps: StepRecord[] }>();
+  /** `dyspec-cal`'s learned acceptance curves (generate adds each step of a run it is given to). */
+  readonly calibrations = new CalibrationsBySetting();
 
   constructor(
     private readonly draft: LanguageModel,

@@ -210,6 +210,7 @@ export class EngineHost {
         : settings.prompt;
     const promptIds = tokenizer.encode(promptText);
     const auto = await pair.auto.forStrategy(strategy); // profiles the device on first use (not timed as the run)
+    const params = { temperature: settings.temperature, topP: settings.topP, topK: settings.topK };
     const steps: StepRecord[] = [];
     const t0 = this.deps.now();
     let resolved = strategyText;
@@ -221,7 +222,7 @@ export class EngineHost {
         target: pair.target.model,
         prompt: promptIds,
         strategy,
-        params: { temperature: settings.temperature, topP: settings.topP, topK: settings.topK },
+        params,
         maxNewTokens,
         seed: settings.seed,
         eosTokenIds: tokenizer.eosTokenIds,
@@ -230,6 +231,7 @@ export class EngineHost {
         signal,
         chooseBudget: auto?.chooseBudget,
         acceptance: pair.auto.sequoiaAcceptance(),
+        calibration: strategy.kind === 'dyspec-cal' ? pair.auto.calibrations.for(params) : undefined,
         onStep: (step: StepRecord) => {
           steps.push(step);
           return onStep(step);

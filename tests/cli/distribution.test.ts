@@ -128,7 +128,7 @@ describe('sample: speculative output law equals the target law', () => {
     expect(test.pValue, `chi2 ${test.statistic.toFixed(1)} on ${test.df} df`).toBeGreaterThan(ALPHA);
   });
 
-  it('dyspec-cal:4 vs ar: no significant difference at alpha = 1e-3 (keys learned during the run)', () => {
+  it('dyspec-cal:4 vs ar: no significant difference at alpha = 1e-3 (keys learned over the earlier samples)', () => {
     const test = twoSampleChiSquare(ar, calibrated);
     expect(test.pValue, `chi2 ${test.statistic.toFixed(1)} on ${test.df} df`).toBeGreaterThan(ALPHA);
   });

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { AcceptanceCalibration, CALIBRATION_EDGES, isotonic } from '../../src/core/calibration';
+import { AcceptanceCalibration, CALIBRATION_EDGES, CalibrationsBySetting, isotonic } from '../../src/core/calibration';
 import type { NodeDecision } from '../../src/core/step';
 import { stepOf, times } from '../helpers/steps';
 
@@ -14,15 +14,18 @@ function expectNonDecreasing(values: readonly number[], tolerance = 1e-12): void
 }
 
 describe('AcceptanceCalibration', () => {
-  it('is the identity (DySpec’s assumption) before any data', () => {
+  it('is the identity (DySpec’s assumption) before any data, above the first bin centre', () => {
     const cal = new AcceptanceCalibration();
     expect(cal.observations).toBe(0);
     expect(cal.fitted()).toHaveLength(BINS);
     cal.fitted().forEach((v, b) => expect(v).toBeCloseTo(CENTRES[b], 12));
     for (const c of CENTRES) expect(cal.estimate(c)).toBeCloseTo(c, 12);
-    // Linear between centres and through the origin below the first one: still the identity there.
-    for (const q of GRID.filter((x) => x <= CENTRES[BINS - 1])) expect(cal.estimate(q)).toBeCloseTo(q, 12);
-    expect(cal.estimate(0)).toBe(0);
+    // Linear between centres: still the identity there.
+    for (const q of GRID.filter((x) => x >= CENTRES[0] && x <= CENTRES[BINS - 1])) {
+      expect(cal.estimate(q)).toBeCloseTo(q, 12);
+    }
+    // Flat below the first centre (the first bin's value, not a line through the origin).
+    for (const q of [0, 1e-6, CENTRES[0] / 2]) expect(cal.estimate(q)).toBeCloseTo(CENTRES[0], 12);
     // Flat past the last centre.
     expect(cal.estimate(1)).toBeCloseTo(CENTRES[BINS - 1], 12);
   });
@@ -197,20 +200,20 @@ describe('AcceptanceCalibration', () => {
     for (let i = 0; i <= 20000; i++) expect(est(i / 20000)).toBeCloseTo(cal.estimate(i / 20000), 12);
     expect(est(0.0025)).toBeLessThan(0.01); // the first bin saw only rejections
   });
-  it("estimator().linear is the estimate's own segment through the origin, per rank group", () => {
+  it("estimator().flat is the estimate's own constant segment below the first centre, per rank group", () => {
     const cal = new AcceptanceCalibration();
     // first children (rank 0, one per step) at small q are accepted; later siblings at the same q are rejected
     const firsts = Array.from({ length: 60 }, (_, i) => stepOf([[0.002, 'accepted']], i));
     cal.observe([...firsts, stepOf([[0.3, 'accepted'], ...times(90, [0.002, 'rejected'])], 60)]);
     const est = cal.estimator();
-    expect(est.linear.below).toBeGreaterThan(0);
+    expect(est.flat.below).toBeGreaterThan(0);
     for (const rank of [undefined, 0, 1, 5]) {
       for (let i = 0; i < 200; i++) {
-        const q = (i / 200) * est.linear.below;
-        expect(est.linear.slope(rank) * q).toBeCloseTo(est(q, rank), 14);
+        const q = (i / 200) * est.flat.below;
+        expect(est.flat.value(rank)).toBeCloseTo(est(q, rank), 14);
       }
     }
-    expect(est.linear.slope(0)).not.toBeCloseTo(est.linear.slope(1), 3); // the groups did learn apart
+    expect(est.flat.value(0)).not.toBeCloseTo(est.flat.value(1), 3); // the groups did learn apart
   });
 
   it('stays in [0, 1], monotone, for any observations', () => {
@@ -342,5 +345,21 @@ describe('isotonic', () => {
       ),
       { seed: 3, numRuns: 300 },
     );
+  });
+});
+
+describe('CalibrationsBySetting', () => {
+  it('keeps one calibration per sampling setting, greedy ignoring top-p and top-k', () => {
+    const store = new CalibrationsBySetting();
+    const hot = { temperature: 0.8, topP: 1, topK: 0 };
+    const a = store.for(hot);
+    a.observe([stepOf([[0.5, 'accepted']])]);
+    expect(store.for({ ...hot })).toBe(a); // same setting: what was learned is kept
+    expect(store.for(hot).observations).toBe(1);
+    expect(store.for({ ...hot, topP: 0.9 })).not.toBe(a);
+    expect(store.for({ ...hot, temperature: 1 })).not.toBe(a);
+    expect(store.for({ ...hot, topK: 5 }).observations).toBe(0);
+    const greedy = store.for({ temperature: 0, topP: 1, topK: 0 });
+    expect(store.for({ temperature: 0, topP: 0.5, topK: 3 })).toBe(greedy);
   });
 });

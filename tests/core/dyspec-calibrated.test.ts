@@ -7,7 +7,7 @@ import {
 } from '../../src/core/builders/dyspec-calibrated';
 import { createNodeStreams } from '../../src/core/builders/dyspec';
 import type { TreeBuilder } from '../../src/core/builders/types';
-import { AcceptanceCalibration } from '../../src/core/calibration';
+import { AcceptanceCalibration, CALIBRATION_EDGES } from '../../src/core/calibration';
 import { InvalidSettingError } from '../../src/core/errors';
 import { argmax, sampleIndex, sortedIndices, withoutToken, type SamplingParams } from '../../src/core/sampling';
 import { stepOf } from '../helpers/steps';
@@ -21,6 +21,8 @@ const PROMPT = [3, 8, 1];
 const SAMPLED: SamplingParams = { temperature: 0.8, topP: 1, topK: 0 };
 const NUCLEUS: SamplingParams = { temperature: 1, topP: 0.9, topK: 0 };
 const GREEDY: SamplingParams = { temperature: 0, topP: 1, topK: 0 };
+/** The first calibration bin's centre. */
+const CENTRE0 = CALIBRATION_EDGES[1] / 2;
 
 /** DySpec's own assumption: a reached token of draft probability q is accepted with probability q. */
 const identity: AcceptanceEstimate = (q) => q;
@@ -283,6 +285,34 @@ describe('dyspecCalibratedBuilder', () => {
     }
   });
 
+  it('at T > 0 grows a rare first draw’s subtree when rare draws are accepted as often as likely ones', async () => {
+    // What a small draft at T = 0.8 shows: a first child is accepted about half the time whatever its q (even 1e-3),
+    // a later sibling about a fifth of the time. The heap must then spend a budget of 4 on depth, not on the root.
+    const cal = new AcceptanceCalibration();
+    const steps = Array.from({ length: 200 }, (_, i) =>
+      stepOf(
+        [
+          [i % 3 === 0 ? 0.001 : 0.3, i % 2 === 0 ? 'accepted' : 'rejected'],
+          [0.001, i % 5 === 0 ? 'accepted' : 'rejected'],
+        ],
+        i,
+      ),
+    );
+    cal.observe(steps);
+    const c = cal.estimator();
+    expect(c(0.0004, 0)).toBeGreaterThan(0.4); // the first bin's rate, not a line from the origin
+    const wide = new TableLm({ vocab: 1024, order: 2, seed: 5, sharpness: 0.3 }); // nearly flat: q ~ 1/1024
+    for (const seed of [1, 2, 3, 4, 5]) {
+      const { tree } = await growTree(dyspecCalibratedBuilder(4, c), {
+        ...options({ temperature: 1, topP: 1, topK: 0 }, seed, undefined, wide),
+        vocab: 1024,
+      });
+      expect(tree.draftProbs[1]).toBeLessThan(CENTRE0); // the first draw is rare
+      expect(tree.children[0].length).toBeLessThanOrEqual(2);
+      expect(tree.maxDepth).toBeGreaterThanOrEqual(3);
+    }
+  });
+
   it('rejects a bad budget', () => {
     expect(() => dyspecCalibratedBuilder(-1, identity)).toThrow(InvalidSettingError);
     expect(() => dyspecCalibratedBuilder(2.5, identity)).toThrow(/budget must be an integer/);
@@ -326,7 +356,7 @@ describe('expectedAcceptance', () => {
       return Float32Array.from(z, (x) => x / sum);
     });
 
-  it("sums the tail through the estimate's linear segment to the same value as calling it per token", () => {
+  it("sums the tail through the estimate's flat segment to the same value as calling it per token", () => {
     const cal = new AcceptanceCalibration();
     const steps = Array.from({ length: 30 }, (_, i) =>
       stepOf(
@@ -340,7 +370,7 @@ describe('expectedAcceptance', () => {
     );
     cal.observe(steps);
     const fast = cal.estimator();
-    const plain: AcceptanceEstimate = (q, rank) => fast(q, rank); // same curve, no `linear`
+    const plain: AcceptanceEstimate = (q, rank) => fast(q, rank); // same curve, no `flat`
     fc.assert(
       fc.property(tailArb(300), tailArb(300), fc.integer({ min: 0, max: 3 }), (full, dist, rank) => {
         for (const d of [full, dist]) {

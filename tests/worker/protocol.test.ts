@@ -111,6 +111,27 @@ describe('engine protocol over the in-process client', () => {
     }
   });
 
+  it('carries what dyspec-cal learned into the next run of the same sampling setting only', async () => {
+    const estimates = async (c: EngineClient, temperature: number) => {
+      const steps: StepRecord[] = [];
+      await c.generate({ ...RUN, strategy: 'dyspec-cal:6', temperature }, { onStep: (s) => steps.push(s) }).done;
+      return steps.map((s) => s.tree.estimates);
+    };
+    client = createInProcessClient(fakeDeps());
+    await client.load(LOAD).done;
+    const hot = await estimates(client, 0.8);
+    const fresh = createInProcessClient(fakeDeps());
+    try {
+      await fresh.load(LOAD).done;
+      expect(await estimates(fresh, 0.8)).toEqual(hot); // a fresh engine: the same run, the same trees
+      expect(await estimates(fresh, 0.8)).not.toEqual(hot); // again: keyed by what the first run learned
+      const warmOther = await estimates(fresh, 1); // another setting starts from the prior ...
+      expect(await estimates(client, 1)).toEqual(warmOther); // ... as on an engine that never ran it
+    } finally {
+      fresh.dispose();
+    }
+  });
+
   it('reports errors with their class name and fields', async () => {
     client = createInProcessClient(
       fakeDeps({ failDraft: { source: 'bad', error: new VocabularyMismatchError(5, 'token 5 differs') } }),

@@ -33,11 +33,11 @@ import type { TreeBuilder } from './types';
 
 /**
  * P(accepted | reached) of a drafted token with draft probability q and sibling rank `rank` (0 = first child).
- * `linear`, when given, says the estimate is a straight line through the origin below `below` (the learned curve is,
- * below its first bin centre): `expectedAcceptance` then sums a distribution's long tail without calling it.
+ * `flat`, when given, says the estimate is the constant `value(rank)` below `below` (the learned curve is, below its
+ * first bin centre): `expectedAcceptance` then sums a distribution's long tail without calling it.
  */
 export type AcceptanceEstimate = ((q: number, rank: number) => number) & {
-  readonly linear?: { readonly below: number; slope(rank: number): number };
+  readonly flat?: { readonly below: number; value(rank: number): number };
 };
 
 /** A pending sampling event: draw the next child of `parent` from `dist`. */
@@ -66,19 +66,19 @@ export function expectedAcceptance(
   rank = 0,
 ): number {
   if (greedy) return c(full[argmax(dist)], rank);
-  // At T > 0 nearly all of the vocabulary sits in the tail below the first bin: Σ R·slope·q there, one multiply each.
-  const linear = c.linear;
-  const below = linear ? linear.below : 0;
-  let tail = 0; // Σ R[y]·q[y] over q[y] < below
+  // At T > 0 nearly all of the vocabulary sits in the tail below the first bin, where c is constant: (Σ R)·value.
+  const flat = c.flat;
+  const below = flat ? flat.below : 0;
+  let tail = 0; // Σ R[y] over q[y] < below
   let sum = 0;
   for (let y = 0; y < dist.length; y++) {
     const r = dist[y];
     if (!(r > 0)) continue;
     const q = full[y];
-    if (q < below) tail += r * q;
+    if (q < below) tail += r;
     else sum += r * c(q, rank);
   }
-  return linear && tail > 0 ? sum + tail * linear.slope(rank) : sum;
+  return flat && tail > 0 ? sum + tail * flat.value(rank) : sum;
 }
 
 /** The calibrated greedy builder with at most `budget` draft nodes (and at most `ctx.maxNodes`). */
