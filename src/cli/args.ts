@@ -71,9 +71,17 @@ export function text(valueName: string, description: string): Opt<string, false>
   return Opt.of((raw) => raw, valueName, description);
 }
 
-/** An integer value at least `min`. */
-export function int(valueName: string, description: string, min: number): Opt<number, false> {
-  return Opt.of((raw, flag) => parseIntAtLeast(raw, flag, min), valueName, description);
+/** An integer value at least `min` (and at most `max`, when given). */
+export function int(valueName: string, description: string, min: number, max?: number): Opt<number, false> {
+  return Opt.of(
+    (raw, flag) => {
+      const v = parseIntAtLeast(raw, flag, min);
+      if (max !== undefined && v > max) throw new UsageError(`${flag} must be <= ${max}, got ${v}`);
+      return v;
+    },
+    valueName,
+    description,
+  );
 }
 
 /** A finite number value (range checks are left to the engine's own validation, which names the setting). */

@@ -30,10 +30,10 @@ export interface CliPair {
   tokenizer: TextTokenizer;
 }
 
-/** Loads models by source text. */
+/** Loads models by source text, on `threads` WASM threads (default 1). */
 export interface ModelLoader {
-  pair(draft: string, target: string): Promise<CliPair>;
-  single(source: string, role: 'draft' | 'target'): Promise<CliModel>;
+  pair(draft: string, target: string, threads?: number): Promise<CliPair>;
+  single(source: string, role: 'draft' | 'target', threads?: number): Promise<CliModel>;
 }
 
 /**
@@ -50,11 +50,12 @@ export function resolveSourceText(text: string): string {
 
 /** The real loader: onnxruntime-web WASM in this process. */
 export const wasmLoader: ModelLoader = {
-  async pair(draft, target) {
-    const pair = await loadModelPair(resolveSourceText(draft), resolveSourceText(target), { backend: 'wasm' });
+  async pair(draft, target, threads) {
+    const options = { backend: 'wasm' as const, numThreads: threads };
+    const pair = await loadModelPair(resolveSourceText(draft), resolveSourceText(target), options);
     return { draft: pair.draft, target: pair.target, tokenizer: pair.tokenizer };
   },
-  async single(source, role) {
-    return loadModel(resolveSourceText(source), { backend: 'wasm', role });
+  async single(source, role, threads) {
+    return loadModel(resolveSourceText(source), { backend: 'wasm', role, numThreads: threads });
   },
 };

@@ -3,6 +3,7 @@ import { InvalidSettingError } from '../core/errors';
 import { validateSamplingParams, type SamplingParams } from '../core/sampling';
 import { parseStrategy } from '../core/strategy';
 import { int, num, Opt, text, UsageError } from './args';
+import { MAX_WASM_THREADS } from '../runtime/session';
 import { DEFAULT_DRAFT, DEFAULT_TARGET } from './models';
 
 /** A strategy text, checked with the engine's own parser so its message (e.g. the accepted kinds) reaches the user. */
@@ -22,10 +23,16 @@ export function strategyOption(description: string): Opt<string, false> {
   );
 }
 
-/** --draft / --target. */
+/** --draft / --target / --threads. */
 export const modelOptions = {
   draft: text('SRC', 'draft model: a folder, hf:org/name[@rev] or an http(s) URL').default(DEFAULT_DRAFT),
   target: text('SRC', 'target model, same forms as --draft').default(DEFAULT_TARGET),
+  threads: int(
+    'N',
+    `onnxruntime WASM threads (the page uses up to ${MAX_WASM_THREADS} where cross-origin isolated)`,
+    1,
+    MAX_WASM_THREADS,
+  ).default(1),
 };
 
 /** --temperature / --top-p / --top-k with a command-specific default temperature. */

@@ -55,6 +55,7 @@ export interface PromptRunOptions {
   seed: number;
   draft: string;
   target: string;
+  threads: number;
 }
 
 /**
@@ -67,7 +68,7 @@ export async function openPromptRun(
   { io, loader }: CommandContext,
 ): Promise<{ pair: CliPair; runner: Runner; settings: RunSettings }> {
   const params = toSamplingParams(o);
-  const pair = await loader.pair(o.draft, o.target);
+  const pair = await loader.pair(o.draft, o.target, o.threads);
   const settings: RunSettings = {
     prompt: pair.tokenizer.encode(o.prompt),
     strategy: parseStrategy(o.strategy),

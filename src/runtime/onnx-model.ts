@@ -126,8 +126,8 @@ async function openOn(
   wasmPaths: string | undefined,
   toWasm: boolean,
 ): Promise<{ model: OnnxLanguageModel; backend: BackendInfo }> {
-  const backend: BackendInfo = { ...selected, fp16: built.precision === 'fp16' };
-  configureOrt(backend, wasmPaths);
+  const requested: BackendInfo = { ...selected, fp16: built.precision === 'fp16' };
+  const backend: BackendInfo = { ...requested, threads: configureOrt(requested, wasmPaths) };
   if (backend.backend !== 'webgpu') return { model: await open(config, built, backend), backend };
   try {
     return { model: await open(config, built, backend), backend };

@@ -46,11 +46,12 @@ async function webGpuAdapter(): Promise<{ adapter: GpuAdapterLike } | { reason: 
 }
 
 /**
- * WASM threads: 1 in Node; in a browser, `requested` (or hardwareConcurrency) capped at MAX_WASM_THREADS, but only
- * when the page is cross-origin isolated (COOP/COEP), since threads need SharedArrayBuffer.
+ * WASM threads: in Node (CLI, tests) `requested` or 1, capped at MAX_WASM_THREADS (onnxruntime runs its pool on
+ * worker_threads there); in a browser `requested` (or hardwareConcurrency) capped at the cores and MAX_WASM_THREADS,
+ * but only when the page is cross-origin isolated (COOP/COEP), since threads need SharedArrayBuffer.
  */
 export function wasmThreadCount(requested?: number): number {
-  if (isNode()) return 1;
+  if (isNode()) return Math.max(1, Math.min(Math.floor(requested ?? 1), MAX_WASM_THREADS));
   if (typeof crossOriginIsolated === 'undefined' || !crossOriginIsolated) return 1;
   const cores = browserNavigator()?.hardwareConcurrency ?? 1;
   return Math.max(1, Math.min(requested ?? cores, cores, MAX_WASM_THREADS));
@@ -76,14 +77,17 @@ let configuredThreads: number | null = null;
 
 /**
  * Sets onnxruntime's global WASM options. The thread count takes effect when the WASM module first loads, so the
- * first model created fixes it for the page; later calls with another count are ignored by onnxruntime.
+ * first model created fixes it for the page (or process); later calls with another count are ignored by
+ * onnxruntime.
+ * @returns the WASM thread count in effect, which `BackendInfo.threads` should report
  */
-export function configureOrt(info: BackendInfo, wasmPaths?: string): void {
+export function configureOrt(info: BackendInfo, wasmPaths?: string): number {
   if (configuredThreads === null) {
     ort.env.wasm.numThreads = info.threads;
     configuredThreads = info.threads;
   }
   if (wasmPaths) ort.env.wasm.wasmPaths = wasmPaths;
+  return configuredThreads;
 }
 
 /** Options for one inference session over an in-memory model and its external weights. */

@@ -124,6 +124,11 @@ describe('CLI argument errors exit non-zero with one clear line on stderr', () =
     );
     expectError(await cli(['generat']), /unknown command 'generat'/);
     expectError(await cli(['profile', '--sizes', '1,0', '--out', 'o.json']), /--sizes must be >= 1, got 0/);
+    expectError(await cli(['generate', '--prompt', 'a', '--threads', '0']), /--threads must be >= 1, got 0/);
+    expectError(
+      await cli(['bench', '--threads', '9', '--strategies', 'ar', '--prompts', 'p', '--out', 'o']),
+      /--threads must be <= 4, got 9/,
+    );
   });
 
   it('every command has --help (exit 0, options listed)', async () => {

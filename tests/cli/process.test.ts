@@ -56,6 +56,36 @@ describe('CLI as a child process', () => {
     expect(parseTrace(doc.trace)).toMatchObject({ kind: 'run', settings: { strategy: 'dyspec:6' } });
   }, 60_000);
 
+  it('--threads runs onnxruntime on that many WASM threads, with the same greedy text', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'specdec-proc-'));
+    const target = await writeFixtureModel({ seed: 1, dir: join(dir, 'target') });
+    const draft = await writeFixtureModel({ seed: 2, dir: join(dir, 'draft') });
+    const models = ['--draft', draft.dir, '--target', target.dir];
+    const gen = ['generate', '--prompt', 'the cat', '--strategy', 'chain:2', '--max-new-tokens', '6', ...models];
+    const [one, two] = await Promise.all([child(gen), child([...gen, '--threads', '2'])]);
+    expect(two.code, two.stderr).toBe(0);
+    expect(two.stdout).toBe(one.stdout);
+    const out = join(dir, 'profile.json');
+    const prof = await child([
+      'profile',
+      '--sizes',
+      '1,2',
+      '--repeats',
+      '1',
+      '--past',
+      '4',
+      '--threads',
+      '2',
+      ...models,
+      '--out',
+      out,
+    ]);
+    expect(prof.code, prof.stderr).toBe(0);
+    const doc = JSON.parse(await readFile(out, 'utf8'));
+    expect(doc.machine.threads).toBe(2);
+    expect(doc.models.map((m: { threads: number }) => m.threads)).toEqual([2, 2]);
+  }, 60_000);
+
   it('a usage error exits 2 with one line on stderr and no stack trace', async () => {
     const proc = await child(['sample', '--prompt', 'a', '--n', '0', '--max-new-tokens', '2', '--out', 'x.json']);
     expect(proc.code).toBe(2);

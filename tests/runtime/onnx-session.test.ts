@@ -1,14 +1,18 @@
-/** Backend selection in Node: WASM, one thread, and a clear reason when WebGPU was asked for. */
+/** Backend selection in Node: WASM, one thread unless asked, and a clear reason when WebGPU was asked for. */
 import { describe, expect, it } from 'vitest';
 import { createOnnxModel } from '../../src/runtime/onnx-model';
-import { isNode, selectBackend, wasmThreadCount } from '../../src/runtime/session';
+import { isNode, MAX_WASM_THREADS, selectBackend, wasmThreadCount } from '../../src/runtime/session';
 import { causalBias, randomLlama } from '../helpers/random-llama';
 
 describe('backend selection in Node', () => {
-  it('runs WASM single-threaded', async () => {
+  it('runs WASM on one thread unless more are asked for, at most MAX_WASM_THREADS', async () => {
     expect(isNode()).toBe(true);
-    expect(wasmThreadCount(8)).toBe(1);
-    expect(await selectBackend('wasm', 4)).toEqual({ backend: 'wasm', threads: 1, fp16: false, fallbackReason: null });
+    expect(wasmThreadCount()).toBe(1);
+    expect(wasmThreadCount(2)).toBe(2);
+    expect(wasmThreadCount(8)).toBe(MAX_WASM_THREADS);
+    expect(wasmThreadCount(0)).toBe(1);
+    expect(await selectBackend('wasm')).toEqual({ backend: 'wasm', threads: 1, fp16: false, fallbackReason: null });
+    expect((await selectBackend('wasm', 3)).threads).toBe(3);
   });
 
   it('falls back from WebGPU to WASM and says why', async () => {

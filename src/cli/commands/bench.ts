@@ -54,7 +54,7 @@ export const benchCommand = optionsCommand({
     const strategies = o.strategies.map((s) => check.parse(s, '--strategies'));
     const params = toSamplingParams(o);
     const prompts = (await readPrompts(o.prompts)).slice(0, o.limit ?? Infinity);
-    const pair = await loader.pair(o.draft, o.target);
+    const pair = await loader.pair(o.draft, o.target, o.threads);
     const machine = machineInfo(pair.target.backend);
     io.err(formatMachine(machine));
     const runner = new Runner(pair, (line) => io.err(line));

@@ -30,10 +30,10 @@ export const profileCommand = optionsCommand({
   async run(o, { io, loader }) {
     const models: { role: string; m: CliModel; vocab: number }[] = [];
     if (o.model) {
-      const m = await loader.single(o.model, 'target');
+      const m = await loader.single(o.model, 'target', o.threads);
       models.push({ role: 'model', m, vocab: m.model.vocabSize });
     } else {
-      const pair = await loader.pair(o.draft, o.target);
+      const pair = await loader.pair(o.draft, o.target, o.threads);
       const vocab = pair.tokenizer.vocabSize;
       models.push({ role: 'draft', m: pair.draft, vocab }, { role: 'target', m: pair.target, vocab });
     }
