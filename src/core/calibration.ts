@@ -43,6 +43,7 @@ export class AcceptanceCalibration {
   private readonly groupAccepted: number[][];
   private curve: number[] | null = null;
   private groupCurves: (number[] | null)[] = [null, null];
+  private segments: Uint8Array | null = null;
 
   constructor(private readonly edges: readonly number[] = CALIBRATION_EDGES) {
     if (edges.length < 2 || edges[0] !== 0 || edges[edges.length - 1] !== 1) {
@@ -102,11 +103,7 @@ export class AcceptanceCalibration {
     const pooled = [...this.curveFor(undefined)];
     const groups = [0, 1].map((g) => [...this.curveFor(g)]);
     const centres = this.centres();
-    const segment = new Uint8Array(GRID + 1); // [cell] index of the first centre >= the cell's start
-    for (let i = 0, b = 0; i <= GRID; i++) {
-      while (b < centres.length && centres[b] < i / GRID) b++;
-      segment[i] = b;
-    }
+    const segment = (this.segments ??= segmentTable(centres)); // fixed by the edges: built once, shared by snapshots
     const curveOf = (rank?: number) => (rank === undefined ? pooled : groups[groupOf(rank)]);
     const estimate = (q: number, rank?: number) =>
       interpolate(curveOf(rank), centres, q, segment[Math.floor(Math.min(Math.max(q, 0), 1) * GRID)]);
@@ -162,6 +159,16 @@ export class CalibrationsBySetting {
     if (!cal) this.bySetting.set(key, (cal = new AcceptanceCalibration()));
     return cal;
   }
+}
+
+/** [cell] of a 1/GRID grid over [0, 1]: the index of the first centre >= the cell's start. */
+function segmentTable(centres: readonly number[]): Uint8Array {
+  const segment = new Uint8Array(GRID + 1);
+  for (let i = 0, b = 0; i <= GRID; i++) {
+    while (b < centres.length && centres[b] < i / GRID) b++;
+    segment[i] = b;
+  }
+  return segment;
 }
 
 /** Rank group of a sibling rank: 0 for a first child, 1 for any later sibling. */
