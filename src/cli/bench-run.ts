@@ -7,6 +7,7 @@
  * then prompt-major with the strategy order rotated by one per prompt, so no strategy always runs first or right
  * after another one, and slow drift of the machine spreads over all strategies alike.
  */
+import { bootstrapResamples, ratioInterval, type PromptRun } from '../core/bootstrap';
 import { latencyAt } from '../core/budget';
 import { computeMetrics, efficiency, type Metrics, type TimeSplit } from '../core/metrics';
 import type { SamplingParams } from '../core/sampling';
@@ -41,6 +42,8 @@ export interface BenchRow {
   mean_acceptance_length: number;
   tokens_per_second: number;
   speedup_vs_ar: number;
+  /** 95% interval of speedup_vs_ar from a paired bootstrap over the prompts (core/bootstrap.ts). */
+  speedup_ci95: [number, number];
   draft_n: number;
   draft_n_accepted: number;
   verify_steps: number;
@@ -72,6 +75,8 @@ export interface AutoComparison {
   best_sweep_speedup: number;
   /** auto speedup / best sweep speedup (target >= 0.95). */
   ratio: number;
+  /** 95% interval of `ratio`, the two rows resampled as pairs over the prompts. */
+  ratio_ci95: [number, number];
 }
 
 /** The bench's results. */
@@ -81,6 +86,9 @@ export interface BenchResult {
   profile: { target: LatencyProfile; draft: LatencyProfile };
   sequoia_acceptance: number[];
 }
+
+/** Bootstrap resamples behind the intervals (their spread is about 1/sqrt of this off the exact percentiles). */
+const BOOTSTRAP_RESAMPLES = 2000;
 
 interface Plan {
   text: string;
@@ -137,6 +145,7 @@ export async function runBench(runner: Runner, config: BenchConfig, log: (line: 
     wallMs: 0,
     tokens: [] as number[][],
     chosen: [] as number[],
+    perPrompt: [] as PromptRun[],
   }));
   for (let i = 0; i < prompts.length; i++) {
     for (let j = 0; j < plans.length; j++) {
@@ -151,6 +160,7 @@ export async function runBench(runner: Runner, config: BenchConfig, log: (line: 
       acc[k].steps.push(...run.steps);
       acc[k].wallMs += run.wallMs;
       acc[k].tokens[i] = run.tokens;
+      acc[k].perPrompt[i] = { tokens: run.tokens.length, wallMs: run.wallMs };
       acc[k].chosen.push(...run.chosenBudgets);
     }
     log(`prompt ${i + 1}/${prompts.length} done`);
@@ -159,22 +169,32 @@ export async function runBench(runner: Runner, config: BenchConfig, log: (line: 
   const metrics = acc.map((a) => computeMetrics(a.steps, a.wallMs));
   const arIndex = plans.findIndex((p) => p.strategy.kind === 'ar');
   const arRate = metrics[arIndex].tokens_per_second;
+  const resamples = bootstrapResamples(prompts.length, BOOTSTRAP_RESAMPLES, config.seed);
+  const runsOf = new Map(plans.map((plan, k) => [plan.text, acc[k].perPrompt]));
   const rows = plans.map((plan, k) =>
     toRow(plan, metrics[k], acc[k], {
       arRate,
+      speedupCi: ratioInterval(acc[k].perPrompt, acc[arIndex].perPrompt, resamples),
       target,
       greedy: params.temperature === 0 ? acc[arIndex].tokens : null,
       prompts: prompts.length,
     }),
   );
-  return { rows, auto: compareAuto(rows), profile: { target, draft }, sequoia_acceptance: sequoiaAcceptance };
+  const auto = compareAuto(rows, (a, b) => ratioInterval(runsOf.get(a)!, runsOf.get(b)!, resamples));
+  return { rows, auto, profile: { target, draft }, sequoia_acceptance: sequoiaAcceptance };
 }
 
 function toRow(
   plan: Plan,
   m: Metrics,
   a: { steps: StepRecord[]; tokens: number[][]; chosen: number[] },
-  ctx: { arRate: number; target: LatencyProfile; greedy: number[][] | null; prompts: number },
+  ctx: {
+    arRate: number;
+    speedupCi: [number, number];
+    target: LatencyProfile;
+    greedy: number[][] | null;
+    prompts: number;
+  },
 ): BenchRow {
   const speedup = ctx.arRate > 0 ? m.tokens_per_second / ctx.arRate : NaN;
   const sizes = a.steps.map((s) => s.tree.tokens.length);
@@ -193,6 +213,7 @@ function toRow(
     mean_acceptance_length: m.mean_acceptance_length,
     tokens_per_second: m.tokens_per_second,
     speedup_vs_ar: speedup,
+    speedup_ci95: ctx.speedupCi,
     draft_n: m.draft_n,
     draft_n_accepted: m.draft_n_accepted,
     verify_steps: m.verify_steps,
@@ -219,8 +240,14 @@ function sameTokens(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((t, i) => t === b[i]);
 }
 
-/** Each `auto` row against the fastest fixed-budget row of the same kind. */
-function compareAuto(rows: readonly BenchRow[]): AutoComparison[] {
+/**
+ * Each `auto` row against the fastest fixed-budget row of the same kind.
+ * @param pairedCi the interval of (rate of row a / rate of row b), by strategy text
+ */
+function compareAuto(
+  rows: readonly BenchRow[],
+  pairedCi: (a: string, b: string) => [number, number],
+): AutoComparison[] {
   const out: AutoComparison[] = [];
   for (const row of rows) {
     if (!row.chosen_budgets) continue;
@@ -235,6 +262,7 @@ function compareAuto(rows: readonly BenchRow[]): AutoComparison[] {
       best_sweep_strategy: best.strategy,
       best_sweep_speedup: best.speedup_vs_ar,
       ratio: row.speedup_vs_ar / best.speedup_vs_ar,
+      ratio_ci95: pairedCi(row.strategy, best.strategy),
     });
   }
   return out;

@@ -15,6 +15,7 @@ export * from './verify';
 export * from './strategy';
 export * from './generate';
 export * from './metrics';
+export * from './bootstrap';
 export * from './budget';
 export * from './budget-chooser';
 export * from './trace';

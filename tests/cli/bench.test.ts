@@ -68,9 +68,13 @@ describe('bench', () => {
       expect(row.tokens).toBe(16); // 2 prompts x 8 tokens (the fixture has no EOS in reach at T = 0)
       expect(row.mean_acceptance_length).toBeGreaterThanOrEqual(1);
       expect(row.draft_n_accepted).toBeLessThanOrEqual(row.draft_n);
+      const [low, high] = row.speedup_ci95;
+      expect(low, row.strategy).toBeLessThanOrEqual(row.speedup_vs_ar * (1 + 1e-12));
+      expect(high, row.strategy).toBeGreaterThanOrEqual(row.speedup_vs_ar * (1 - 1e-12));
     }
     const ar = result.rows[0];
     expect(ar.speedup_vs_ar).toBe(1);
+    expect(ar.speedup_ci95).toEqual([1, 1]); // ar against itself, resampled in pairs
     expect(ar.draft_n).toBe(0);
     expect(ar.verify_steps).toBe(16);
   });
@@ -89,6 +93,8 @@ describe('bench', () => {
     expect(['dyspec:2', 'dyspec:4']).toContain(result.auto[0].best_sweep_strategy);
     expect(run.out).toMatch(/^machine: .*wasm x1 thread/m);
     expect(run.out).toMatch(/^dyspec:auto\s+\d/m);
-    expect(run.out).toMatch(/dyspec:auto: chose .* vs best sweep dyspec:\d/);
+    expect(run.out).toMatch(/dyspec:auto: chose .* vs best sweep dyspec:\d.*\(95% CI [\d.]+%-[\d.]+%/);
+    const [low, high] = result.auto[0].ratio_ci95;
+    expect(low).toBeLessThanOrEqual(high);
   });
 });

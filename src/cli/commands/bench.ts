@@ -72,6 +72,8 @@ export const benchCommand = optionsCommand({
       (line) => io.err(line),
     );
     const settings = {
+      strategies,
+      auto_sweep: o.autoSweep,
       prompts_file: o.prompts,
       prompts: prompts.length,
       max_new_tokens: o.maxNewTokens,
@@ -95,6 +97,9 @@ export const benchCommand = optionsCommand({
 
 const pct = (v: number): string => `${(100 * v).toFixed(1)}%`;
 
+/** `low-high` of an interval. */
+const interval = ([low, high]: [number, number], show: (v: number) => string): string => `${show(low)}-${show(high)}`;
+
 /** The readable table of bench rows. */
 export function formatBenchTable(rows: readonly BenchRow[]): string {
   return formatTable(
@@ -103,6 +108,7 @@ export function formatBenchTable(rows: readonly BenchRow[]): string {
       'tau',
       'tok/s',
       'speedup',
+      '95% CI',
       'draft_n',
       'accepted',
       'steps',
@@ -118,6 +124,7 @@ export function formatBenchTable(rows: readonly BenchRow[]): string {
       r.mean_acceptance_length.toFixed(2),
       r.tokens_per_second.toFixed(1),
       `${r.speedup_vs_ar.toFixed(2)}x`,
+      interval(r.speedup_ci95, (v) => v.toFixed(2)),
       String(r.draft_n),
       String(r.draft_n_accepted),
       String(r.verify_steps),
@@ -140,7 +147,7 @@ export function formatAuto(auto: readonly AutoComparison[]): string[] {
     const chosen = [...counts.entries()].map(([b, n]) => `${b} (x${n})`).join(', ');
     lines.push(
       `${a.strategy}: chose ${chosen}; speedup ${a.speedup_vs_ar.toFixed(2)}x vs best sweep ${a.best_sweep_strategy} ` +
-        `${a.best_sweep_speedup.toFixed(2)}x = ${pct(a.ratio)} (target >= 95%)`,
+        `${a.best_sweep_speedup.toFixed(2)}x = ${pct(a.ratio)} (95% CI ${interval(a.ratio_ci95, pct)}; target >= 95%)`,
     );
   }
   return lines;

@@ -1,0 +1,78 @@
+/**
+ * Rewrites the two bench tables in README.md from bench/results-t0.json and bench/results-t0.8.json, so the README
+ * shows exactly what the last bench runs wrote (the command line is rebuilt from each file's settings).
+ *
+ *   npx tsx bench/readme-tables.ts
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import type { AutoComparison, BenchRow } from '../src/cli/bench-run';
+import type { MachineInfo } from '../src/cli/machine';
+
+interface BenchFile {
+  machine: MachineInfo;
+  settings: { strategies: string[]; auto_sweep: number[]; temperature: number; max_new_tokens: number };
+  rows: BenchRow[];
+  auto: AutoComparison[];
+}
+
+const FILES = ['bench/results-t0.json', 'bench/results-t0.8.json'];
+const pct = (v: number) => `${(100 * v).toFixed(1)}%`;
+
+/** The command, the machine line, the table and the auto lines of one bench file, as the README shows them. */
+function section(file: string): string {
+  const { machine: m, settings: s, rows, auto } = JSON.parse(readFileSync(file, 'utf8')) as BenchFile;
+  const greedy = s.temperature === 0;
+  const command =
+    `npm run cli -- bench --strategies ${s.strategies.join(',')} --auto-sweep ${s.auto_sweep.join(',')} ` +
+    `--prompts bench/prompts.jsonl --max-new-tokens ${s.max_new_tokens} --temperature ${s.temperature} --out ${file}`;
+  const threads = `${m.threads} thread${m.threads === 1 ? '' : 's'}`;
+  const head = ['strategy', 'tau', 'tok/s', 'speedup', 'speedup 95% CI', 'tree', 'draft', 'verify', 'overhead', 'eff'];
+  if (greedy) head.push('= ar');
+  const lines = [
+    `T = ${s.temperature}: \`${command}\``,
+    '',
+    `machine: ${m.cpu} (${m.cores} cores, ${m.memory_gb} GB), node ${m.node}, ${m.backend} x${threads}`,
+    '',
+    `| ${head.join(' | ')} |`,
+    `|${head.map(() => '---|').join('')}`,
+  ];
+  for (const r of rows) {
+    const cells = [
+      `\`${r.strategy}\`${r.added ? ' *' : ''}`,
+      r.mean_acceptance_length.toFixed(2),
+      r.tokens_per_second.toFixed(1),
+      `${r.speedup_vs_ar.toFixed(2)}x`,
+      r.speedup_ci95.map((v) => v.toFixed(2)).join('-'),
+      r.mean_tree_size.toFixed(1),
+      pct(r.time_share.draft),
+      pct(r.time_share.verify),
+      pct(r.overhead_share),
+      r.efficiency.toFixed(2),
+    ];
+    if (greedy) cells.push(r.greedy_identical ? 'yes' : 'NO');
+    lines.push(`| ${cells.join(' | ')} |`);
+  }
+  lines.push('', '\\* sweep rows the bench adds next to an `auto` strategy.');
+  for (const a of auto) {
+    const counts = new Map<number, number>();
+    for (const b of a.chosen_budgets) counts.set(b, (counts.get(b) ?? 0) + 1);
+    const chosen = [...counts].sort((x, y) => y[1] - x[1]).map(([b, n]) => `${b} (${n} steps)`);
+    lines.push(
+      `\`${a.strategy}\` chose ${chosen.join(', ')}: ${a.speedup_vs_ar.toFixed(2)}x vs the best sweep budget ` +
+        `\`${a.best_sweep_strategy}\` ${a.best_sweep_speedup.toFixed(2)}x = ${pct(a.ratio)} ` +
+        `(95% CI ${a.ratio_ci95.map(pct).join('-')}; target >= 95%).`,
+    );
+  }
+  return lines.join('\n');
+}
+
+let readme = readFileSync('README.md', 'utf8');
+for (const file of FILES) {
+  const temperature = (JSON.parse(readFileSync(file, 'utf8')) as BenchFile).settings.temperature;
+  const start = readme.indexOf(`T = ${temperature}: \`npm run cli -- bench`);
+  const autoLine = readme.indexOf('` chose ', start);
+  if (start < 0 || autoLine < 0) throw new Error(`README has no bench section for T = ${temperature}`);
+  const end = readme.indexOf('\n', autoLine);
+  readme = readme.slice(0, start) + section(file) + readme.slice(end < 0 ? readme.length : end);
+}
+writeFileSync('README.md', readme);
