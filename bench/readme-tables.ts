@@ -62,6 +62,17 @@ function section(file: string): string {
         `\`${a.best_sweep_strategy}\` ${a.best_sweep_speedup.toFixed(2)}x = ${pct(a.ratio)} ` +
         `(95% CI ${a.ratio_ci95.map(pct).join('-')}; target >= 95%).`,
     );
+    for (const [label, c] of [
+      ['chain', a.vs_best_chain],
+      ['fixed tree', a.vs_best_fixed_tree],
+    ] as const) {
+      if (!c) continue;
+      const ci = c.ratio_ci95.map((v) => v.toFixed(2)).join('-');
+      lines.push(
+        `Against the fastest ${label}, \`${c.strategy}\` ${c.speedup_vs_ar.toFixed(2)}x: ${c.ratio.toFixed(2)}x ` +
+          `(95% CI ${ci}).`,
+      );
+    }
   }
   return lines.join('\n');
 }
@@ -72,7 +83,9 @@ for (const file of FILES) {
   const start = readme.indexOf(`T = ${temperature}: \`npm run cli -- bench`);
   const autoLine = readme.indexOf('` chose ', start);
   if (start < 0 || autoLine < 0) throw new Error(`README has no bench section for T = ${temperature}`);
-  const end = readme.indexOf('\n', autoLine);
+  // The section ends with the auto line and any 'Against the fastest' lines after it.
+  let end = readme.indexOf('\n', autoLine);
+  while (end >= 0 && readme.startsWith('\nAgainst the fastest', end)) end = readme.indexOf('\n', end + 1);
   readme = readme.slice(0, start) + section(file) + readme.slice(end < 0 ? readme.length : end);
 }
 writeFileSync('README.md', readme);

@@ -44,6 +44,8 @@ export interface BenchRow {
   speedup_vs_ar: number;
   /** 95% interval of speedup_vs_ar from a paired bootstrap over the prompts (core/bootstrap.ts). */
   speedup_ci95: [number, number];
+  /** Each prompt's tokens and wall time, in prompt order (for paired comparisons of any two rows). */
+  per_prompt: { tokens: number; wall_ms: number }[];
   draft_n: number;
   draft_n_accepted: number;
   verify_steps: number;
@@ -76,6 +78,20 @@ export interface AutoComparison {
   /** auto speedup / best sweep speedup (target >= 0.95). */
   ratio: number;
   /** 95% interval of `ratio`, the two rows resampled as pairs over the prompts. */
+  ratio_ci95: [number, number];
+  /** Against the fastest `chain:G` row of the bench (null when none ran). */
+  vs_best_chain: PairedComparison | null;
+  /** Against the fastest fixed tree, `tree:...` or `sequoia:N` (null when none ran). */
+  vs_best_fixed_tree: PairedComparison | null;
+}
+
+/** One row against another, resampled in pairs over the prompts. */
+export interface PairedComparison {
+  /** The other row. */
+  strategy: string;
+  speedup_vs_ar: number;
+  /** This row's speedup / the other row's. */
+  ratio: number;
   ratio_ci95: [number, number];
 }
 
@@ -187,7 +203,7 @@ export async function runBench(runner: Runner, config: BenchConfig, log: (line: 
 function toRow(
   plan: Plan,
   m: Metrics,
-  a: { steps: StepRecord[]; tokens: number[][]; chosen: number[] },
+  a: { steps: StepRecord[]; tokens: number[][]; chosen: number[]; perPrompt: PromptRun[] },
   ctx: {
     arRate: number;
     speedupCi: [number, number];
@@ -214,6 +230,7 @@ function toRow(
     tokens_per_second: m.tokens_per_second,
     speedup_vs_ar: speedup,
     speedup_ci95: ctx.speedupCi,
+    per_prompt: a.perPrompt.map((r) => ({ tokens: r.tokens, wall_ms: r.wallMs })),
     draft_n: m.draft_n,
     draft_n_accepted: m.draft_n_accepted,
     verify_steps: m.verify_steps,
@@ -241,7 +258,8 @@ function sameTokens(a: readonly number[], b: readonly number[]): boolean {
 }
 
 /**
- * Each `auto` row against the fastest fixed-budget row of the same kind.
+ * Each `auto` row against the fastest fixed-budget row of the same kind (the sweep), the fastest chain and the
+ * fastest fixed tree.
  * @param pairedCi the interval of (rate of row a / rate of row b), by strategy text
  */
 function compareAuto(
@@ -249,12 +267,21 @@ function compareAuto(
   pairedCi: (a: string, b: string) => [number, number],
 ): AutoComparison[] {
   const out: AutoComparison[] = [];
+  const fastest = (kinds: readonly string[]): BenchRow | null => {
+    const family = rows.filter((r) => !r.chosen_budgets && kinds.includes(parseStrategy(r.strategy).kind));
+    return family.length ? family.reduce((x, y) => (y.speedup_vs_ar > x.speedup_vs_ar ? y : x)) : null;
+  };
   for (const row of rows) {
     if (!row.chosen_budgets) continue;
-    const kind = parseStrategy(row.strategy).kind;
-    const sweep = rows.filter((r) => !r.chosen_budgets && parseStrategy(r.strategy).kind === kind);
-    if (sweep.length === 0) continue;
-    const best = sweep.reduce((x, y) => (y.speedup_vs_ar > x.speedup_vs_ar ? y : x));
+    const best = fastest([parseStrategy(row.strategy).kind]);
+    if (!best) continue;
+    const against = (other: BenchRow | null): PairedComparison | null =>
+      other && {
+        strategy: other.strategy,
+        speedup_vs_ar: other.speedup_vs_ar,
+        ratio: row.speedup_vs_ar / other.speedup_vs_ar,
+        ratio_ci95: pairedCi(row.strategy, other.strategy),
+      };
     out.push({
       strategy: row.strategy,
       chosen_budgets: row.chosen_budgets,
@@ -263,6 +290,8 @@ function compareAuto(
       best_sweep_speedup: best.speedup_vs_ar,
       ratio: row.speedup_vs_ar / best.speedup_vs_ar,
       ratio_ci95: pairedCi(row.strategy, best.strategy),
+      vs_best_chain: against(fastest(['chain'])),
+      vs_best_fixed_tree: against(fastest(['tree', 'sequoia'])),
     });
   }
   return out;

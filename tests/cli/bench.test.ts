@@ -75,6 +75,11 @@ describe('bench', () => {
     const ar = result.rows[0];
     expect(ar.speedup_vs_ar).toBe(1);
     expect(ar.speedup_ci95).toEqual([1, 1]); // ar against itself, resampled in pairs
+    for (const row of result.rows) {
+      expect(row.per_prompt).toHaveLength(2);
+      expect(row.per_prompt.reduce((n, p) => n + p.tokens, 0)).toBe(row.tokens);
+      expect(row.per_prompt.reduce((n, p) => n + p.wall_ms, 0)).toBeCloseTo(row.wall_ms, 6);
+    }
     expect(ar.draft_n).toBe(0);
     expect(ar.verify_steps).toBe(16);
   });
@@ -96,5 +101,16 @@ describe('bench', () => {
     expect(run.out).toMatch(/dyspec:auto: chose .* vs best sweep dyspec:\d.*\(95% CI [\d.]+%-[\d.]+%/);
     const [low, high] = result.auto[0].ratio_ci95;
     expect(low).toBeLessThanOrEqual(high);
+    // The comparisons, each as a paired ratio with its interval.
+    const { vs_best_chain: chain, vs_best_fixed_tree: fixed } = result.auto[0];
+    expect(chain?.strategy).toBe('chain:2'); // the only chain
+    expect(['tree:2x2', 'sequoia:4']).toContain(fixed?.strategy);
+    for (const c of [chain, fixed]) {
+      const other = result.rows.find((r) => r.strategy === c?.strategy);
+      expect(c?.ratio).toBeCloseTo((auto?.speedup_vs_ar ?? NaN) / (other?.speedup_vs_ar ?? NaN), 12);
+      expect(c?.ratio_ci95[0]).toBeLessThanOrEqual(c?.ratio_ci95[1] ?? -1);
+    }
+    expect(run.out).toMatch(/^ {2}vs best chain chain:2 [\d.]+x: [\d.]+x \(95% CI/m);
+    expect(run.out).toMatch(/^ {2}vs best fixed tree (tree:2x2|sequoia:4) /m);
   });
 });

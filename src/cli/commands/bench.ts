@@ -149,6 +149,16 @@ export function formatAuto(auto: readonly AutoComparison[]): string[] {
       `${a.strategy}: chose ${chosen}; speedup ${a.speedup_vs_ar.toFixed(2)}x vs best sweep ${a.best_sweep_strategy} ` +
         `${a.best_sweep_speedup.toFixed(2)}x = ${pct(a.ratio)} (95% CI ${interval(a.ratio_ci95, pct)}; target >= 95%)`,
     );
+    for (const [label, c] of [
+      ['best chain', a.vs_best_chain],
+      ['best fixed tree', a.vs_best_fixed_tree],
+    ] as const) {
+      if (!c) continue;
+      const ratio = (v: number) => `${v.toFixed(2)}x`;
+      lines.push(
+        `  vs ${label} ${c.strategy} ${ratio(c.speedup_vs_ar)}: ${ratio(c.ratio)} (95% CI ${interval(c.ratio_ci95, ratio)})`,
+      );
+    }
   }
   return lines;
 }
