@@ -28,9 +28,11 @@ const PRIOR_STRENGTH = 2;
 
 /**
  * A learned map q -> P(accepted | reached), pooled over sibling ranks and, more finely, per rank group: a node's
- * first child (rank 0) and its later siblings (rank >= 1). They differ at the same q: a later sibling is only reached
- * after a rejection, when the verifier already knows the first guess was wrong (and, at T > 0, draws from the
- * target's residual). Each group's curve is shrunk toward the pooled one, so a group with little data follows it.
+ * first child (rank 0), its second (rank 1) and the later ones (rank >= 2). They differ at the same q: a later
+ * sibling is only reached after rejections, when the verifier already knows the earlier guesses were wrong (and, at
+ * T > 0, draws from the target's residual, which shrinks with each rejection: at T = 0.8 a reached second child was
+ * accepted 27% of the time, a third 15%, a fourth 10%). The first two groups' curves are shrunk toward the pooled
+ * one and the last toward the second's, so a group with little data follows its neighbour.
  * Mutable: `observe` adds steps.
  */
 export class AcceptanceCalibration {
@@ -38,11 +40,11 @@ export class AcceptanceCalibration {
   readonly reached: number[];
   /** [bins] of those, accepted. */
   readonly accepted: number[];
-  /** [group][bins] the same per rank group (0: first children, 1: later siblings). */
+  /** [group][bins] the same per rank group (0: first children, 1: second children, 2: later siblings). */
   private readonly groupReached: number[][];
   private readonly groupAccepted: number[][];
   private curve: number[] | null = null;
-  private groupCurves: (number[] | null)[] = [null, null];
+  private groupCurves: (number[] | null)[] = RANK_GROUPS.map(() => null);
   private segments: Uint8Array | null = null;
 
   constructor(private readonly edges: readonly number[] = CALIBRATION_EDGES) {
@@ -51,8 +53,8 @@ export class AcceptanceCalibration {
     }
     this.reached = new Array<number>(edges.length - 1).fill(0);
     this.accepted = new Array<number>(edges.length - 1).fill(0);
-    this.groupReached = [0, 1].map(() => new Array<number>(edges.length - 1).fill(0));
-    this.groupAccepted = [0, 1].map(() => new Array<number>(edges.length - 1).fill(0));
+    this.groupReached = RANK_GROUPS.map(() => new Array<number>(edges.length - 1).fill(0));
+    this.groupAccepted = RANK_GROUPS.map(() => new Array<number>(edges.length - 1).fill(0));
   }
 
   /** Adds every examined draft node of the steps. */
@@ -73,7 +75,7 @@ export class AcceptanceCalibration {
       }
     }
     this.curve = null;
-    this.groupCurves = [null, null];
+    this.groupCurves = RANK_GROUPS.map(() => null);
   }
 
   /** Examined nodes seen so far. */
@@ -101,7 +103,7 @@ export class AcceptanceCalibration {
     flat: { below: number; value(rank?: number): number };
   } {
     const pooled = [...this.curveFor(undefined)];
-    const groups = [0, 1].map((g) => [...this.curveFor(g)]);
+    const groups = RANK_GROUPS.map((g) => [...this.curveFor(g)]);
     const centres = this.centres();
     const segment = (this.segments ??= segmentTable(centres)); // fixed by the edges: built once, shared by snapshots
     const curveOf = (rank?: number) => (rank === undefined ? pooled : groups[groupOf(rank)]);
@@ -121,7 +123,8 @@ export class AcceptanceCalibration {
     const pooled = (this.curve ??= this.fit(this.accepted, this.reached, this.centres()));
     if (rank === undefined) return pooled;
     const g = groupOf(rank);
-    return (this.groupCurves[g] ??= this.fit(this.groupAccepted[g], this.groupReached[g], pooled));
+    const prior = g < 2 ? pooled : this.curveFor(1);
+    return (this.groupCurves[g] ??= this.fit(this.groupAccepted[g], this.groupReached[g], prior));
   }
 
   private centres(): number[] {
@@ -171,9 +174,12 @@ function segmentTable(centres: readonly number[]): Uint8Array {
   return segment;
 }
 
-/** Rank group of a sibling rank: 0 for a first child, 1 for any later sibling. */
-function groupOf(rank: number): 0 | 1 {
-  return rank === 0 ? 0 : 1;
+/** Rank groups of `AcceptanceCalibration`. */
+const RANK_GROUPS = [0, 1, 2] as const;
+
+/** Rank group of a sibling rank: 0 for a first child, 1 for a second, 2 for any later sibling. */
+function groupOf(rank: number): 0 | 1 | 2 {
+  return rank === 0 ? 0 : rank === 1 ? 1 : 2;
 }
 
 /**

@@ -293,7 +293,8 @@ describe('AcceptanceCalibration by sibling rank', () => {
     }
     expect(cal.estimate(0.35, 0)).toBeGreaterThan(0.9);
     expect(cal.estimate(0.35, 1)).toBeLessThan(0.1);
-    expect(cal.estimate(0.35, 3)).toBe(cal.estimate(0.35, 1)); // every later rank shares one group
+    expect(cal.estimate(0.35, 2)).toBeLessThan(0.1);
+    expect(cal.estimate(0.35, 5)).toBe(cal.estimate(0.35, 2)); // every rank from 2 on shares one group
     expect(cal.estimate(0.35)).toBeCloseTo(1 / 3, 1);
     const est = cal.estimator();
     for (const q of GRID) {
@@ -301,13 +302,42 @@ describe('AcceptanceCalibration by sibling rank', () => {
     }
     expectNonDecreasing(cal.fitted(0));
     expectNonDecreasing(cal.fitted(1));
+    expectNonDecreasing(cal.fitted(2));
   });
 
-  it('a rank group without data follows the pooled curve', () => {
+  it('learns second children and later siblings apart (each rejection shrinks what is left to accept)', () => {
+    const cal = new AcceptanceCalibration();
+    const steps = Array.from({ length: 120 }, (_, s) =>
+      stepOf(
+        [
+          [0.25, 'rejected'],
+          [0.25, s % 2 === 0 ? 'accepted' : 'rejected'],
+          ...(s % 2 === 0 ? [] : ([[0.25, s % 10 === 1 ? 'accepted' : 'rejected']] as const)),
+        ],
+        s,
+      ),
+    );
+    cal.observe(steps);
+    // read at the bin's centre (0.25), where the curve is the bin's own fitted value
+    expect(cal.estimate(0.25, 1)).toBeCloseTo(0.5, 1);
+    expect(cal.estimate(0.25, 2)).toBeCloseTo(0.2, 1);
+    expect(cal.estimate(0.25, 0)).toBeLessThan(0.1);
+  });
+
+  it('a rank group without data follows the pooled curve (later siblings: the second children’s)', () => {
     const cal = new AcceptanceCalibration();
     for (let s = 0; s < 50; s++) cal.observe([stepOf([[0.12, 'accepted']], s)]); // first children only
     expect(cal.estimate(0.12)).toBeGreaterThan(0.7);
     for (const q of GRID) expect(cal.estimate(q, 1)).toBeCloseTo(cal.estimate(q), 12);
+    for (const q of GRID) expect(cal.estimate(q, 2)).toBeCloseTo(cal.estimate(q), 12);
+    const second = new AcceptanceCalibration();
+    const rejectedSeconds = [
+      [0.12, 'accepted'],
+      [0.12, 'rejected'],
+    ] as const;
+    for (let s = 0; s < 50; s++) second.observe([stepOf([...rejectedSeconds], s)]); // no third children
+    expect(second.estimate(0.12, 1)).toBeLessThan(0.1);
+    for (const q of GRID) expect(second.estimate(q, 3)).toBeCloseTo(second.estimate(q, 1), 12);
   });
 });
 
