@@ -6,7 +6,8 @@
  * probability q. With a small, under-confident draft that grows wide trees of siblings the verifier reaches often
  * and almost never accepts. Here:
  * - acceptance of a reached token of draft probability q and sibling rank r is c(q, r), learned from the run
- *   (calibration.ts: first children and later siblings apart; c = identity before any data, the paper's assumption);
+ *   (calibration.ts: first children, second children and later siblings apart; c = identity before any data, the
+ *   paper's assumption);
  * - an event's key is its expected gain, the probability that the token it draws is accepted:
  *   key = v · E_{y~R}[c(q_y)] (at temperature 0, where y = argmax R: v · c(q_y)). Adding the nodes with the largest
  *   gains first maximises the expected accepted length of the tree under this model;
