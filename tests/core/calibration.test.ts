@@ -307,16 +307,15 @@ describe('AcceptanceCalibration by sibling rank', () => {
 
   it('learns second children and later siblings apart (each rejection shrinks what is left to accept)', () => {
     const cal = new AcceptanceCalibration();
-    const steps = Array.from({ length: 120 }, (_, s) =>
-      stepOf(
-        [
-          [0.25, 'rejected'],
-          [0.25, s % 2 === 0 ? 'accepted' : 'rejected'],
-          ...(s % 2 === 0 ? [] : ([[0.25, s % 10 === 1 ? 'accepted' : 'rejected']] as const)),
-        ],
-        s,
-      ),
-    );
+    // second children accepted half the time; when one is rejected, a third child is drawn, accepted one time in 5
+    const steps = Array.from({ length: 120 }, (_, s) => {
+      const siblings: [number, NodeDecision][] = [
+        [0.25, 'rejected'],
+        [0.25, s % 2 === 0 ? 'accepted' : 'rejected'],
+      ];
+      if (s % 2 === 1) siblings.push([0.25, s % 10 === 1 ? 'accepted' : 'rejected']);
+      return stepOf(siblings, s);
+    });
     cal.observe(steps);
     // read at the bin's centre (0.25), where the curve is the bin's own fitted value
     expect(cal.estimate(0.25, 1)).toBeCloseTo(0.5, 1);
@@ -331,11 +330,11 @@ describe('AcceptanceCalibration by sibling rank', () => {
     for (const q of GRID) expect(cal.estimate(q, 1)).toBeCloseTo(cal.estimate(q), 12);
     for (const q of GRID) expect(cal.estimate(q, 2)).toBeCloseTo(cal.estimate(q), 12);
     const second = new AcceptanceCalibration();
-    const rejectedSeconds = [
+    const rejectedSeconds: [number, NodeDecision][] = [
       [0.12, 'accepted'],
       [0.12, 'rejected'],
-    ] as const;
-    for (let s = 0; s < 50; s++) second.observe([stepOf([...rejectedSeconds], s)]); // no third children
+    ];
+    for (let s = 0; s < 50; s++) second.observe([stepOf(rejectedSeconds, s)]); // no third children
     expect(second.estimate(0.12, 1)).toBeLessThan(0.1);
     for (const q of GRID) expect(second.estimate(q, 3)).toBeCloseTo(second.estimate(q, 1), 12);
   });
