@@ -6,8 +6,9 @@
  * is rarely calibrated like that: at temperature 0 a token is accepted iff it is the target's argmax, so a draft top-1
  * of q = 0.3 is accepted far more often than 30% of the time, while the many low-q siblings of a wide tree are
  * accepted almost never. This table learns the real curve from the steps so far: bins over q, a Beta prior per bin
- * centred on the identity (so with no data it is DySpec's assumption, for q above the first bin centre), and a monotone fit (more draft confidence
- * never predicts less acceptance), read by linear interpolation between bin centres.
+ * centred on the identity (so with no data it is DySpec's assumption, for q above the first bin centre), and a
+ * monotone fit (more draft confidence never predicts less acceptance), read by linear interpolation between bin
+ * centres.
  *
  * "Reached" is the verifier's own record: a node is examined when its decision is 'accepted' or 'rejected'.
  * Pure and deterministic: the same steps give the same curve.
@@ -45,7 +46,10 @@ export class AcceptanceCalibration {
   private readonly groupAccepted: number[][];
   private curve: number[] | null = null;
   private groupCurves: (number[] | null)[] = RANK_GROUPS.map(() => null);
-  private segments: Uint8Array | null = null;
+  /** [bins] bin centres, where the fitted values sit. */
+  private readonly centres: readonly number[];
+  /** [GRID + 1] `segmentTable` of the centres, shared by every snapshot. */
+  private readonly segments: Uint8Array;
 
   constructor(private readonly edges: readonly number[] = CALIBRATION_EDGES) {
     if (edges.length < 2 || edges[0] !== 0 || edges[edges.length - 1] !== 1) {
@@ -55,6 +59,8 @@ export class AcceptanceCalibration {
     this.accepted = new Array<number>(edges.length - 1).fill(0);
     this.groupReached = RANK_GROUPS.map(() => new Array<number>(edges.length - 1).fill(0));
     this.groupAccepted = RANK_GROUPS.map(() => new Array<number>(edges.length - 1).fill(0));
+    this.centres = edges.slice(1).map((hi, b) => (edges[b] + hi) / 2);
+    this.segments = segmentTable(this.centres);
   }
 
   /** Adds every examined draft node of the steps. */
@@ -90,7 +96,7 @@ export class AcceptanceCalibration {
    * and the first bin's mean is what the data says for every q in it.
    */
   estimate(q: number, rank?: number): number {
-    return interpolate(this.curveFor(rank), this.centres(), q, 0);
+    return interpolate(this.curveFor(rank), this.centres, q, 0);
   }
 
   /**
@@ -104,11 +110,10 @@ export class AcceptanceCalibration {
   } {
     const pooled = [...this.curveFor(undefined)];
     const groups = RANK_GROUPS.map((g) => [...this.curveFor(g)]);
-    const centres = this.centres();
-    const segment = (this.segments ??= segmentTable(centres)); // fixed by the edges: built once, shared by snapshots
+    const { centres, segments } = this;
     const curveOf = (rank?: number) => (rank === undefined ? pooled : groups[groupOf(rank)]);
     const estimate = (q: number, rank?: number) =>
-      interpolate(curveOf(rank), centres, q, segment[Math.floor(Math.min(Math.max(q, 0), 1) * GRID)]);
+      interpolate(curveOf(rank), centres, q, segments[Math.floor(Math.min(Math.max(q, 0), 1) * GRID)]);
     // below the first centre `interpolate` is the first bin's value
     const flat = { below: centres[0], value: (rank?: number) => curveOf(rank)[0] };
     return Object.assign(estimate, { flat });
@@ -120,15 +125,15 @@ export class AcceptanceCalibration {
   }
 
   private curveFor(rank: number | undefined): number[] {
-    const pooled = (this.curve ??= this.fit(this.accepted, this.reached, this.centres()));
+    const pooled = (this.curve ??= this.fit(this.accepted, this.reached, this.centres));
     if (rank === undefined) return pooled;
     const g = groupOf(rank);
-    const prior = g < 2 ? pooled : this.curveFor(1);
-    return (this.groupCurves[g] ??= this.fit(this.groupAccepted[g], this.groupReached[g], prior));
-  }
-
-  private centres(): number[] {
-    return this.edges.slice(1).map((hi, b) => (this.edges[b] + hi) / 2);
+    // prior: the second children's curve for later siblings, the pooled one for the other groups
+    return (this.groupCurves[g] ??= this.fit(
+      this.groupAccepted[g],
+      this.groupReached[g],
+      g < 2 ? pooled : this.curveFor(1),
+    ));
   }
 
   private binOf(q: number): number {
