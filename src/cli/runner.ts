@@ -193,7 +193,7 @@ export class Runner {
       eosTokenIds: this.eos,
       vocab: Math.min(this.pair.tokenizer.vocabSize, this.pair.draft.model.vocabSize, this.pair.target.model.vocabSize),
       acceptance: this.sequoiaAcceptance(),
-      calibration: settings.strategy.kind === 'dyspec-cal' ? this.calibrations.for(settings.params) : undefined,
+      calibration: this.calibrations.forRun(settings.strategy, settings.params),
       // Earlier runs, then (added by generate before every step) this run's steps so far.
       chooseBudget: auto ? asStrategyChooser(auto.chooser, () => auto.steps) : undefined,
       onStep: (step) => {

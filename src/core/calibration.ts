@@ -15,6 +15,7 @@
  */
 import type { SamplingParams } from './sampling';
 import type { StepRecord } from './step';
+import type { Strategy } from './strategy';
 
 /** Bin edges over q; fine near 0 where most drafted tokens of a wide tree sit. */
 export const CALIBRATION_EDGES: readonly number[] = [
@@ -158,6 +159,11 @@ export class AcceptanceCalibration {
  */
 export class CalibrationsBySetting {
   private readonly bySetting = new Map<string, AcceptanceCalibration>();
+
+  /** The calibration a run of `strategy` carries: the one for `params` for `dyspec-cal`, the only reader. */
+  forRun(strategy: Strategy, params: SamplingParams): AcceptanceCalibration | undefined {
+    return strategy.kind === 'dyspec-cal' ? this.for(params) : undefined;
+  }
 
   /** The calibration for `params`, created empty on first use. */
   for(params: SamplingParams): AcceptanceCalibration {

@@ -231,7 +231,7 @@ export class EngineHost {
         signal,
         chooseBudget: auto?.chooseBudget,
         acceptance: pair.auto.sequoiaAcceptance(),
-        calibration: strategy.kind === 'dyspec-cal' ? pair.auto.calibrations.for(params) : undefined,
+        calibration: pair.auto.calibrations.forRun(strategy, params),
         onStep: (step: StepRecord) => {
           steps.push(step);
           return onStep(step);

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AcceptanceCalibration, CALIBRATION_EDGES, CalibrationsBySetting, isotonic } from '../../src/core/calibration';
 import type { NodeDecision } from '../../src/core/step';
+import { parseStrategy } from '../../src/core/strategy';
 import { stepOf, times } from '../helpers/steps';
 
 const CENTRES = CALIBRATION_EDGES.slice(1).map((hi, b) => (CALIBRATION_EDGES[b] + hi) / 2);
@@ -389,6 +390,10 @@ describe('CalibrationsBySetting', () => {
     expect(store.for({ ...hot, temperature: 1 })).not.toBe(a);
     expect(store.for({ ...hot, topK: 5 }).observations).toBe(0);
     const greedy = store.for({ temperature: 0, topP: 1, topK: 0 });
-    expect(store.for({ temperature: 0, topP: 0.5, topK: 3 })).toBe(greedy);
+    expect(store.for({ temperature: 0, topP: 0.5, topK: 3 })).toBe(greedy); // Only dyspec-cal trees read a calibration, so only its runs carry one.
+    expect(store.forRun(parseStrategy('dyspec-cal:auto'), hot)).toBe(a);
+    expect(store.forRun(parseStrategy('dyspec-cal:4'), { ...hot, temperature: 0 })).toBe(greedy);
+    for (const text of ['ar', 'chain:2', 'dyspec:4', 'sequoia:8'])
+      expect(store.forRun(parseStrategy(text), hot)).toBe(undefined);
   });
 });
