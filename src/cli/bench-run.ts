@@ -158,7 +158,6 @@ export async function runBench(runner: Runner, config: BenchConfig, log: (line: 
 
   const acc = plans.map(() => ({
     steps: [] as StepRecord[],
-    wallMs: 0,
     tokens: [] as number[][],
     chosen: [] as number[],
     perPrompt: [] as PromptRun[],
@@ -174,7 +173,6 @@ export async function runBench(runner: Runner, config: BenchConfig, log: (line: 
         seed: config.seed + i,
       });
       acc[k].steps.push(...run.steps);
-      acc[k].wallMs += run.wallMs;
       acc[k].tokens[i] = run.tokens;
       acc[k].perPrompt[i] = { tokens: run.tokens.length, wallMs: run.wallMs };
       acc[k].chosen.push(...run.chosenBudgets);
@@ -182,7 +180,12 @@ export async function runBench(runner: Runner, config: BenchConfig, log: (line: 
     log(`prompt ${i + 1}/${prompts.length} done`);
   }
 
-  const metrics = acc.map((a) => computeMetrics(a.steps, a.wallMs));
+  const metrics = acc.map((a) =>
+    computeMetrics(
+      a.steps,
+      a.perPrompt.reduce((ms, r) => ms + r.wallMs, 0),
+    ),
+  );
   const arIndex = plans.findIndex((p) => p.strategy.kind === 'ar');
   const arRate = metrics[arIndex].tokens_per_second;
   const resamples = bootstrapResamples(prompts.length, BOOTSTRAP_RESAMPLES, config.seed);

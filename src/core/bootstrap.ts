@@ -47,7 +47,7 @@ export function percentileInterval(values: readonly number[], level = 0.95): [nu
   const quantile = (q: number): number => {
     const h = (sorted.length - 1) * q;
     const lo = Math.floor(h);
-    return sorted[lo] + (h - lo) * ((sorted[Math.min(lo + 1, sorted.length - 1)] ?? sorted[lo]) - sorted[lo]);
+    return sorted[lo] + (h - lo) * (sorted[Math.min(lo + 1, sorted.length - 1)] - sorted[lo]);
   };
   const tail = (1 - level) / 2;
   return [quantile(tail), quantile(1 - tail)];

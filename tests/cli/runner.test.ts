@@ -1,24 +1,8 @@
 /** The CLI runner's per-process memory: what `dyspec-cal` runs learn is carried into the next run of the setting. */
 import { describe, expect, it } from 'vitest';
-import type { CliModel, CliPair } from '../../src/cli/models';
 import { Runner, type RunSettings } from '../../src/cli/runner';
-import type { LanguageModel } from '../../src/core/model';
 import { parseStrategy } from '../../src/core/strategy';
-import type { TextTokenizer } from '../../src/runtime/types';
-import { TableLm } from '../helpers/table-lm';
-
-const VOCAB = 16;
-
-function cliModel(model: LanguageModel, id: string): CliModel {
-  return { id, hash: id, model, backend: { backend: 'wasm', threads: 1, fp16: false, fallbackReason: null } };
-}
-
-function tablePair(): CliPair {
-  const target = new TableLm({ vocab: VOCAB, order: 2, seed: 1, sharpness: 2 });
-  const draft = new TableLm({ vocab: VOCAB, order: 2, seed: 2, sharpness: 0.7, like: target });
-  const tokenizer = { vocabSize: VOCAB, bosTokenId: null, eosTokenIds: [] } as unknown as TextTokenizer;
-  return { draft: cliModel(draft, 'draft'), target: cliModel(target, 'target'), tokenizer };
-}
+import { fakePair } from '../worker/fake-pair';
 
 const settings = (strategy: string, temperature: number, seed = 1): RunSettings => ({
   prompt: [3, 8, 1],
@@ -30,7 +14,7 @@ const settings = (strategy: string, temperature: number, seed = 1): RunSettings 
 
 describe('Runner', () => {
   it('carries the dyspec-cal calibration from run to run, one per sampling setting', async () => {
-    const runner = new Runner(tablePair());
+    const runner = new Runner(fakePair());
     const hot = settings('dyspec-cal:4', 0.8);
     const calibration = runner.calibrations.for(hot.params);
     const first = await runner.run(hot);
