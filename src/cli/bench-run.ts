@@ -12,7 +12,7 @@ import { latencyAt } from '../core/budget';
 import { computeMetrics, efficiency, type Metrics, type TimeSplit } from '../core/metrics';
 import type { SamplingParams } from '../core/sampling';
 import type { StepRecord } from '../core/step';
-import { formatStrategy, isAutoStrategy, parseStrategy, type Strategy } from '../core/strategy';
+import { formatStrategy, isAutoStrategy, parseStrategy, sourcesOf, type Strategy } from '../core/strategy';
 import type { LatencyProfile } from './latency';
 import type { PromptEntry } from './prompts';
 import type { Runner } from './runner';
@@ -128,8 +128,8 @@ export function planStrategies(texts: readonly string[], autoSweep: readonly num
   for (const s of parsed) {
     if (!isAutoStrategy(s)) continue;
     for (const budget of autoSweep) {
-      const listed = parsed.map(formatStrategy).includes(`${s.kind}:${budget}`);
-      add(s.kind === 'sequoia' ? { kind: 'sequoia', budget, maxDepth: null } : { kind: s.kind, budget }, !listed);
+      const swept: Strategy = s.kind === 'sequoia' ? { ...s, budget, maxDepth: null } : { ...s, budget };
+      add(swept, !parsed.map(formatStrategy).includes(formatStrategy(swept)));
     }
   }
   return plans;
@@ -270,13 +270,16 @@ function compareAuto(
   pairedCi: (a: string, b: string) => [number, number],
 ): AutoComparison[] {
   const out: AutoComparison[] = [];
-  const fastest = (kinds: readonly string[]): BenchRow | null => {
-    const family = rows.filter((r) => !r.chosen_budgets && kinds.includes(parseStrategy(r.strategy).kind));
+  const fastest = (kinds: readonly string[], also: (r: BenchRow) => boolean = () => true): BenchRow | null => {
+    const family = rows.filter((r) => !r.chosen_budgets && kinds.includes(parseStrategy(r.strategy).kind) && also(r));
     return family.length ? family.reduce((x, y) => (y.speedup_vs_ar > x.speedup_vs_ar ? y : x)) : null;
   };
   for (const row of rows) {
     if (!row.chosen_budgets) continue;
-    const best = fastest([parseStrategy(row.strategy).kind]);
+    const spec = parseStrategy(row.strategy);
+    const sameSources = (r: BenchRow): boolean =>
+      sourcesOf(parseStrategy(r.strategy)).join('+') === sourcesOf(spec).join('+');
+    const best = fastest([spec.kind], sameSources);
     if (!best) continue;
     const against = (other: BenchRow | null): PairedComparison | null =>
       other && {

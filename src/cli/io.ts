@@ -31,8 +31,17 @@ export class CliError extends Error {
  * @throws CliError naming the file when it is missing or unreadable
  */
 export async function readTextFile(path: string, what: string): Promise<string> {
+  return new TextDecoder().decode(await readFileBytes(path, what));
+}
+
+/**
+ * Reads a file's bytes.
+ * @param what how the message names the file, e.g. `datastore`
+ * @throws CliError naming the file when it is missing or unreadable
+ */
+export async function readFileBytes(path: string, what: string): Promise<Uint8Array> {
   try {
-    return await readFile(path, 'utf8');
+    return await readFile(path);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') throw new CliError(`${what} not found: ${path}`);

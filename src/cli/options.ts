@@ -33,6 +33,11 @@ export const modelOptions = {
     1,
     MAX_WASM_THREADS,
   ).default(1),
+  datastore: text(
+    'FILE',
+    "corpus datastore of @corpus strategies: a text file to index with the pair's tokenizer, or a datastore file " +
+      "(default: the target folder's datastore.bin)",
+  ),
 };
 
 /** --temperature / --top-p / --top-k with a command-specific default temperature. */

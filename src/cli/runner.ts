@@ -9,13 +9,17 @@ import { CalibrationsBySetting } from '../core/calibration';
 import { generate, type StopReason } from '../core/generate';
 import type { SamplingParams } from '../core/sampling';
 import type { StepRecord } from '../core/step';
+import { TABLE_DRAFT_LATENCY } from '../core/budget';
 import {
   DEFAULT_SEQUOIA_ACCEPTANCE,
   formatStrategy,
   isAutoStrategy,
   parseStrategy,
+  sourcesOf,
   type Strategy,
 } from '../core/strategy';
+import { type LoadedDatastore } from '../runtime/datastore';
+import { openDatastore } from './datastore';
 import type { CommandContext } from './command';
 import { nowMs } from './io';
 import { cachedLatency, DEFAULT_PROFILE_SIZES, type LatencyProfile } from './latency';
@@ -56,6 +60,7 @@ export interface PromptRunOptions {
   draft: string;
   target: string;
   threads: number;
+  datastore?: string;
 }
 
 /**
@@ -76,7 +81,8 @@ export async function openPromptRun(
     maxNewTokens: o.maxNewTokens,
     seed: o.seed,
   };
-  return { pair, runner: new Runner(pair, (line) => io.err(line)), settings };
+  const datastore = openDatastore(o.datastore, o.target, pair, (line) => io.err(line));
+  return { pair, runner: new Runner(pair, (line) => io.err(line), datastore), settings };
 }
 
 /** Draft-side latency sizes: batched draft calls stay small. */
@@ -98,7 +104,17 @@ export class Runner {
     readonly pair: CliPair,
     /** Called with progress lines (profiling), e.g. the command's stderr. */
     private readonly log: (line: string) => void = () => {},
+    /** Loads the corpus datastore of `@corpus` strategies, asked the first time one runs. */
+    private readonly loadDatastore: (() => Promise<LoadedDatastore>) | null = null,
   ) {}
+
+  private datastorePromise: Promise<LoadedDatastore> | null = null;
+
+  /** The corpus datastore (loaded once, on first use). @throws when none can be had */
+  datastore(): Promise<LoadedDatastore> {
+    if (!this.loadDatastore) return Promise.reject(new Error('no corpus datastore is available to this command'));
+    return (this.datastorePromise ??= this.loadDatastore());
+  }
 
   /** EOS ids of the shared tokenizer. */
   get eos(): readonly number[] {
@@ -139,7 +155,8 @@ export class Runner {
     if (!entry) {
       this.log(`profiling draft and target for ${key} ...`);
       const target = await this.profile('target');
-      const draft = await this.profile('draft');
+      // Table sources cost microseconds: their draft time is calibrated from the steps, starting near zero.
+      const draft = sourcesOf(strategy).includes('model') ? await this.profile('draft') : TABLE_DRAFT_LATENCY;
       const dyspec = strategy.kind !== 'sequoia'; // dyspec and dyspec-cal: prefix-consistent heaps
       entry = {
         chooser: createBudgetChooser({
@@ -180,10 +197,12 @@ export class Runner {
   /** Runs one generation; `auto` strategies get their budget from (and report their steps to) the live chooser. */
   async run(settings: RunSettings, onStep?: (step: StepRecord) => void): Promise<RunResult> {
     const auto = isAutoStrategy(settings.strategy) ? await this.chooser(settings.strategy) : null;
+    const datastore = sourcesOf(settings.strategy).includes('corpus') ? (await this.datastore()).index : null;
     const steps: StepRecord[] = [];
     const start = nowMs();
     const result = await generate({
       draft: this.pair.draft.model,
+      datastore,
       target: this.pair.target.model,
       prompt: settings.prompt,
       strategy: settings.strategy,

@@ -1,7 +1,7 @@
 /** The versioned trace document (src/core/trace.ts) of one CLI run, the same format the page exports. */
 import { computeMetrics, type Metrics } from '../core/metrics';
 import type { SamplingParams } from '../core/sampling';
-import { parseTrace, withTokenTexts, type RunTrace } from '../core/trace';
+import { parseTrace, TRACE_SCHEMA_VERSION, withTokenTexts, type RunTrace } from '../core/trace';
 import type { CliPair } from './models';
 import type { RunResult } from './runner';
 
@@ -26,7 +26,7 @@ export function runTrace(ctx: TraceContext, run: RunResult): { trace: RunTrace; 
   const metrics = computeMetrics(run.steps, run.wallMs);
   const ar = run.resolved === 'ar';
   const trace: RunTrace = {
-    schemaVersion: 1,
+    schemaVersion: TRACE_SCHEMA_VERSION,
     kind: 'run',
     createdAt: new Date().toISOString(),
     label: ctx.requested === run.resolved ? run.resolved : `${ctx.requested} -> ${run.resolved}`,

@@ -88,6 +88,12 @@ export interface AcceptancePrior {
 }
 
 /**
+ * Draft latency the `auto` chooser starts from for table sources (@context, @corpus): a lookup and a distribution
+ * cost microseconds, so the prior is near zero and the steps' measured draft time calibrates it (budget-chooser.ts).
+ */
+export const TABLE_DRAFT_LATENCY: Latency = { sizes: [1], ms: [0.01] };
+
+/**
  * Default prior: p_1 = 0.5 halving per rank (sums to < 1 as marginals must), worth 4 steps. Weak on purpose: the
  * first few steps of the run replace it, and untried ranks keep a moderate value so the chooser may try them.
  */

@@ -1,20 +1,43 @@
 /**
- * The draft side of one step: a DraftContext over a real model, through a TreeCursor, with call counting and
- * timing for the metrics.
+ * The draft side of one step: a DraftContext whose `expand` gives each node a draft distribution from the
+ * strategy's sources (draft network, prompt lookup, corpus datastore), with call counting and timing for the
+ * metrics, and the record of which source drew each node.
+ *
+ * The source of a node's distribution (every child of the node, siblings included, is drawn from it):
+ * - the table source (context, corpus) whose longest match for the node's context is longest, when that match has
+ *   at least TABLE_MIN_MATCH tokens (ties: context before corpus);
+ * - else the model, when the strategy lists it;
+ * - else that best table source anyway, whose distribution then backs off to shorter matches or its unigram.
+ * The choice depends only on the tokens before the node, never on a draw of this step, and each child keeps the
+ * exact distribution it was drawn from, so the verifier stays exact whatever the mix.
+ *
+ * The model is fed through a TreeCursor. A node expanded by the model may have ancestors a table expanded; those
+ * are fed in the same call (parents first), since the draft's tree mask needs every ancestor's row.
  */
 import type { DraftContext } from './builders/types';
 import type { LanguageModel } from './model';
+import { tableDistribution, type ContinuationIndex, type TableDraft } from './ngram/continuations';
+import { ContextIndex } from './ngram/context-index';
 import type { Rng } from './rng';
 import { logitsToDistribution, type SamplingParams } from './sampling';
+import type { DraftSourceName } from './strategy';
 import { TreeCursor } from './tree-cursor';
 import type { TokenTree } from './tree';
 
+/** Shortest table match that a table source answers with when the model could answer instead. */
+export const TABLE_MIN_MATCH = 2;
+
 /** Draft-side options of one step. */
 export interface DraftStepOptions {
-  model: LanguageModel;
+  /** The strategy's sources, canonical order. */
+  sources: readonly DraftSourceName[];
+  /** The draft network (needed when `sources` has 'model'). */
+  model: LanguageModel | null;
+  /** The corpus datastore (needed when `sources` has 'corpus'). */
+  corpus: ContinuationIndex | null;
   tree: TokenTree;
-  /** Pending tokens before the root that the draft's cache does not hold yet. */
-  prefix: readonly number[];
+  /** The sequence so far (prompt and output); its last token is the root. */
+  sequence: readonly number[];
   params: SamplingParams;
   vocab: number;
   rng: Rng;
@@ -22,13 +45,16 @@ export interface DraftStepOptions {
   now: () => number;
 }
 
-/** A DraftContext plus what the step needs afterwards: the cursor (to commit) and counters. */
+/** A DraftContext plus what the step needs afterwards. */
 export interface DraftStep extends DraftContext {
-  readonly cursor: TreeCursor;
-  /** Draft forward calls so far. */
+  /** Draft network forward calls so far. */
   readonly calls: number;
-  /** Milliseconds spent inside draft forward calls. */
+  /** Milliseconds spent making draft distributions: network calls and table lookups. */
   readonly forwardMs: number;
+  /** The source that drew node `node` (its parent's expansion); null for the root. */
+  sourceOf(node: number): DraftSourceName | null;
+  /** Keeps the accepted path in the draft network's cache (nothing to do for tables). */
+  commit(path: readonly number[]): Promise<void>;
 }
 
 /**
@@ -42,25 +68,109 @@ export function draftSamplingParams(params: SamplingParams): SamplingParams {
 
 /** Builds the draft context of one step. */
 export function createDraftStep(options: DraftStepOptions): DraftStep {
-  const { model, tree, prefix, params, vocab, now } = options;
-  const cursor = new TreeCursor(model, tree, prefix);
+  const { tree, sequence, params, vocab, now } = options;
+  const model = options.sources.includes('model') ? options.model : null;
+  const cursor = model ? new TreeCursor(model, tree, sequence.slice(model.pastLength, -1)) : null;
+  const tables = tableSources(options, sequence);
   const draftParams = draftSamplingParams(params);
+  const expandedBy: (DraftSourceName | undefined)[] = [];
+  let fed = false;
+
+  const viaModel = async (nodes: readonly number[]): Promise<Float32Array[]> => {
+    if (!cursor) throw new Error('no draft model to expand with');
+    const batch = withUnfedAncestors(tree, cursor, nodes);
+    const { logits, stride } = await cursor.feed(batch); // [batch, stride]
+    fed = true;
+    step.calls++;
+    return nodes.map((node) => logitsToDistribution(logits, draftParams, vocab, batch.indexOf(node) * stride));
+  };
+
   const step = {
     tree,
     rng: options.rng,
     greedy: params.temperature === 0,
     maxNodes: options.maxNodes,
-    cursor,
     calls: 0,
     forwardMs: 0,
     async expand(nodes: readonly number[]): Promise<Float32Array[]> {
       if (nodes.length === 0) return [];
       const start = now();
-      const { logits, stride } = await cursor.feed(nodes); // [k, stride]
+      const out: Float32Array[] = new Array(nodes.length);
+      const forModel: number[] = [];
+      nodes.forEach((node, i) => {
+        const best = bestTable(tables, tree, sequence, node, vocab);
+        if (best && (best.draft.matchOrder >= TABLE_MIN_MATCH || !cursor)) {
+          out[i] = best.draft.dist;
+          expandedBy[node] = best.source;
+        } else forModel.push(i);
+      });
+      if (forModel.length > 0) {
+        const dists = await viaModel(forModel.map((i) => nodes[i]));
+        forModel.forEach((i, j) => {
+          out[i] = dists[j];
+          expandedBy[nodes[i]] = 'model';
+        });
+      }
       step.forwardMs += now() - start;
-      step.calls++;
-      return nodes.map((_, i) => logitsToDistribution(logits, draftParams, vocab, i * stride));
+      return out;
+    },
+    sourceOf(node: number): DraftSourceName | null {
+      return node === 0 ? null : (expandedBy[tree.parents[node]] ?? null);
+    },
+    async commit(path: readonly number[]): Promise<void> {
+      if (cursor && fed) await cursor.commit(path);
     },
   };
   return step;
+}
+
+/** The step's table sources, canonical order (context first). */
+function tableSources(
+  options: DraftStepOptions,
+  sequence: readonly number[],
+): { source: DraftSourceName; index: ContinuationIndex }[] {
+  const out: { source: DraftSourceName; index: ContinuationIndex }[] = [];
+  if (options.sources.includes('context')) out.push({ source: 'context', index: new ContextIndex(sequence) });
+  if (options.sources.includes('corpus')) {
+    if (!options.corpus) throw new Error('the corpus draft source needs a datastore');
+    out.push({ source: 'corpus', index: options.corpus });
+  }
+  return out;
+}
+
+/** The table answer with the longest match at `node` (ties: the earlier source), or null without table sources. */
+function bestTable(
+  tables: readonly { source: DraftSourceName; index: ContinuationIndex }[],
+  tree: TokenTree,
+  sequence: readonly number[],
+  node: number,
+  vocab: number,
+): { source: DraftSourceName; draft: TableDraft } | null {
+  if (tables.length === 0) return null;
+  const order = Math.max(...tables.map((t) => t.index.maxOrder));
+  const context = contextTail(tree, sequence, node, order);
+  let best: { source: DraftSourceName; draft: TableDraft } | null = null;
+  for (const { source, index } of tables) {
+    const draft = tableDistribution(index, context, vocab);
+    if (!best || draft.matchOrder > best.draft.matchOrder) best = { source, draft };
+  }
+  return best;
+}
+
+/** The last `length` tokens of the sequence followed by the tree path below the root down to `node`. */
+function contextTail(tree: TokenTree, sequence: readonly number[], node: number, length: number): number[] {
+  const path: number[] = [];
+  for (let n = node; n > 0 && path.length < length; n = tree.parents[n]) path.push(tree.tokens[n]);
+  path.reverse();
+  const fromSequence = Math.max(0, length - path.length);
+  return [...sequence.slice(Math.max(0, sequence.length - fromSequence)), ...path];
+}
+
+/** `nodes` with every ancestor the cursor has not fed yet, in index order (parents before children). */
+function withUnfedAncestors(tree: TokenTree, cursor: TreeCursor, nodes: readonly number[]): number[] {
+  const batch = new Set<number>();
+  for (const node of nodes) {
+    for (let a = node; a >= 0 && cursor.rowOf(a) < 0 && !batch.has(a); a = tree.parents[a]) batch.add(a);
+  }
+  return [...batch].sort((a, b) => a - b);
 }

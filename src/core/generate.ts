@@ -18,16 +18,20 @@ import { InvalidSettingError } from './errors';
 import type { DraftContext, TreeBuilder } from './builders/types';
 import { createDraftStep, type DraftStep } from './draft-context';
 import type { LanguageModel } from './model';
+import type { ContinuationIndex } from './ngram/continuations';
 import { Rng } from './rng';
 import { argmax, logitsToDistribution, validateSamplingParams, type SamplingParams } from './sampling';
 import type { StepRecord, TreeRecord } from './step';
 import {
   builderFor,
+  formatStrategy,
   isAutoStrategy,
   MAX_TREE_NODES,
   resolveStrategy,
+  sourcesOf,
   toStrategy,
   type BudgetChooser,
+  type DraftSourceName,
   type Strategy,
 } from './strategy';
 import { TokenTree } from './tree';
@@ -44,8 +48,10 @@ export type StopReason = 'max_tokens' | 'eos' | 'aborted';
 
 /** Everything one generation needs. */
 export interface GenerateOptions {
-  /** The draft model; may be null for `ar`. */
+  /** The draft model; may be null for `ar` and for strategies that draft only from tables (`@context`, `@corpus`). */
   draft: LanguageModel | null;
+  /** The corpus datastore of `@corpus` strategies. */
+  datastore?: ContinuationIndex | null;
   target: LanguageModel;
   /** Prompt token ids (non-empty; its last token is the first root). */
   prompt: readonly number[];
@@ -108,7 +114,8 @@ export function monotonicNow(): number {
 export async function generate(options: GenerateOptions): Promise<GenerateResult> {
   const setup = validateOptions(options);
   const { target, prompt, maxNewTokens, signal, onStep } = options;
-  const draft = setup.strategy.kind === 'ar' ? null : options.draft;
+  const sources = sourcesOf(setup.strategy);
+  const draft = sources.includes('model') ? options.draft : null;
   const calibration = options.calibration ?? new AcceptanceCalibration();
   const chosenBudgets: number[] = [];
   let resolved: Strategy = setup.strategy;
@@ -128,6 +135,8 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
   options.draft?.reset();
   const loop: LoopContext = {
     draft,
+    sources,
+    corpus: options.datastore ?? null,
     target,
     builder: null,
     params: options.params,
@@ -194,6 +203,9 @@ function cut(proposed: readonly number[], eos: ReadonlySet<number>, room: number
 /** What every step of one generation shares. */
 interface LoopContext {
   draft: LanguageModel | null;
+  /** The strategy's draft sources (empty for `ar`). */
+  sources: readonly DraftSourceName[];
+  corpus: ContinuationIndex | null;
   target: LanguageModel;
   /** Null for `ar` (the tree is the root alone, no draft calls). */
   builder: TreeBuilder | null;
@@ -232,13 +244,13 @@ async function runStep(loop: LoopContext, sequence: number[], index: number): Pr
   const walked = now();
 
   await cursor.commit(verdict.acceptedPath);
-  if (draftStep) await draftStep.cursor.commit(verdict.acceptedPath);
+  if (draftStep) await draftStep.commit(verdict.acceptedPath);
   const committed = now();
 
   const draftMs = draftStep?.forwardMs ?? 0;
   return {
     index,
-    tree: treeRecord(tree, verdict.targetProbs),
+    tree: treeRecord(tree, verdict.targetProbs, draftStep),
     decisions: verdict.decisions,
     acceptedPath: verdict.acceptedPath,
     bonusToken: verdict.bonusToken,
@@ -264,15 +276,25 @@ async function draftTree(
   tree: TokenTree,
   sequence: number[],
 ): Promise<DraftStep | null | 'aborted'> {
-  const { builder, draft: model, signal } = loop;
-  if (!builder || !model) return null;
+  const { builder, signal } = loop;
+  if (!builder) return null;
   // Node positions are root + depth <= positionLimit - 1, and depth <= node count.
   const maxNodes = Math.min(loop.maxNodes, loop.positionLimit - sequence.length);
-  const prefix = sequence.slice(model.pastLength, -1);
-  const { params, vocab, rng, now } = loop;
-  const step = createDraftStep({ model, tree, prefix, params, vocab, rng, maxNodes, now });
+  const { params, vocab, rng, now, sources, corpus } = loop;
+  const step = createDraftStep({
+    sources,
+    model: loop.draft,
+    corpus,
+    tree,
+    sequence,
+    params,
+    vocab,
+    rng,
+    maxNodes,
+    now,
+  });
   if (!(await buildTree(builder, step, signal)) || signal?.aborted) {
-    await step.cursor.commit([]);
+    await step.commit([]);
     return 'aborted';
   }
   if (tree.size - 1 > maxNodes) {
@@ -305,8 +327,9 @@ async function buildTree(builder: TreeBuilder, step: DraftStep, signal: AbortSig
   }
 }
 
-function treeRecord(tree: TokenTree, targetProbs: (number | null)[]): TreeRecord {
+function treeRecord(tree: TokenTree, targetProbs: (number | null)[], draft: DraftStep | null): TreeRecord {
   return {
+    sources: tree.tokens.map((_, node) => draft?.sourceOf(node) ?? null),
     tokens: tree.tokens.slice(),
     parents: tree.parents.slice(),
     ranks: tree.ranks.slice(),
@@ -321,11 +344,19 @@ function validateOptions(options: GenerateOptions): { strategy: Strategy; vocab:
   const { target, prompt, maxNewTokens, seed } = options;
   const strategy = toStrategy(options.strategy);
   validateSamplingParams(options.params);
-  const draft = strategy.kind === 'ar' ? null : options.draft;
-  if (strategy.kind !== 'ar' && !draft) {
+  const sources = sourcesOf(strategy);
+  const draft = sources.includes('model') ? options.draft : null;
+  if (sources.includes('model') && !draft) {
     throw new InvalidSettingError(
       'draft',
-      `strategy ${options.strategy} needs a draft model; only "ar" runs without one`,
+      `strategy ${formatStrategy(strategy)} needs a draft model; only "ar" and table sources (@context, @corpus) ` +
+        'run without one',
+    );
+  }
+  if (sources.includes('corpus') && !options.datastore) {
+    throw new InvalidSettingError(
+      'datastore',
+      `strategy ${formatStrategy(strategy)} drafts from a corpus datastore, and none is loaded`,
     );
   }
   if (!Number.isInteger(maxNewTokens) || maxNewTokens < 1) {

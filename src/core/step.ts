@@ -2,6 +2,7 @@
  * What one decoding step (one target call) records: the tree, the verifier's decisions, the accepted path, the
  * bonus token, and where the time went. Steps are the unit of the live view, the metrics and the trace.
  */
+import type { DraftSourceName } from './strategy';
 
 /** Milliseconds spent in each part of a step (DESIGN.md §5). */
 export interface StepTimings {
@@ -21,6 +22,8 @@ export interface StepTimings {
 
 /** The tree of one step, flat (parents before children), ready for JSON. */
 export interface TreeRecord {
+  /** [n] the draft source that drew each node (its parent's expansion); null for the root. */
+  sources: (DraftSourceName | null)[];
   /** [n] token ids; node 0 is the root (the previous step's last token). */
   tokens: number[];
   /** [n] parent index, -1 for the root. */

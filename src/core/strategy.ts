@@ -15,6 +15,17 @@
  *   dyspec-t:T[:CAP]       DySpec threshold tree: expand while the estimate is >= T, at most CAP nodes (default 64)
  *
  * Node counts exclude the root (the last committed token) and are limited to MAX_TREE_NODES.
+ *
+ * Every strategy but `ar` may name where its draft distributions come from after an `@`, several joined by `+`:
+ *
+ *   @model                 the draft network (the default when no `@` is given)
+ *   @context               prompt lookup: continuations in the prompt and the text generated so far
+ *   @corpus                a corpus datastore (the one shipped with the pair, or one built from the user's text)
+ *   @context+model, ...    hybrid: each node is expanded by the table source with the longest match of at least
+ *                          TABLE_MIN_MATCH tokens, else by the model (see draft-context.ts)
+ *
+ * e.g. `chain:4@context`, `dyspec-cal:auto@context+corpus+model`. Sources are kept in the canonical order
+ * context, corpus, model, which is also the tie-break between table sources.
  */
 import { chainBuilder } from './builders/chain';
 import { dyspecGreedyBuilder } from './builders/dyspec';
@@ -39,15 +50,29 @@ export const DEFAULT_THRESHOLD_CAP = 64;
  */
 export const DEFAULT_SEQUOIA_ACCEPTANCE: readonly number[] = [0.5, 0.15, 0.08, 0.05, 0.03, 0.02, 0.015, 0.01];
 
+/** Where draft distributions come from, in canonical order. */
+export const DRAFT_SOURCES = ['context', 'corpus', 'model'] as const;
+
+/** One draft source: the draft network, the context (prompt lookup) or a corpus datastore. */
+export type DraftSourceName = (typeof DRAFT_SOURCES)[number];
+
+/** The sources of a strategy written without `@`. */
+export const DEFAULT_SOURCES: readonly DraftSourceName[] = ['model'];
+
+/** Draft sources of a speculative strategy; absent means DEFAULT_SOURCES. */
+interface Sourced {
+  sources?: readonly DraftSourceName[];
+}
+
 /** A parsed strategy. `'auto'` budgets are resolved per device with `resolveStrategy` before building trees. */
 export type Strategy =
   | { kind: 'ar' }
-  | { kind: 'chain'; gamma: number }
-  | { kind: 'tree'; branching: number[] }
-  | { kind: 'sequoia'; budget: number | 'auto'; maxDepth: number | null }
-  | { kind: 'dyspec'; budget: number | 'auto' }
-  | { kind: 'dyspec-cal'; budget: number | 'auto' }
-  | { kind: 'dyspec-t'; threshold: number; cap: number };
+  | ({ kind: 'chain'; gamma: number } & Sourced)
+  | ({ kind: 'tree'; branching: number[] } & Sourced)
+  | ({ kind: 'sequoia'; budget: number | 'auto'; maxDepth: number | null } & Sourced)
+  | ({ kind: 'dyspec'; budget: number | 'auto' } & Sourced)
+  | ({ kind: 'dyspec-cal'; budget: number | 'auto' } & Sourced)
+  | ({ kind: 'dyspec-t'; threshold: number; cap: number } & Sourced);
 
 /** The strategy kinds, in the order the UI lists them. */
 export const STRATEGY_KINDS = ['ar', 'chain', 'tree', 'sequoia', 'dyspec', 'dyspec-cal', 'dyspec-t'] as const;
@@ -86,7 +111,43 @@ export interface BuilderOptions {
  * @throws InvalidSettingError('strategy') naming the offending value
  */
 export function parseStrategy(text: string): Strategy {
-  const parts = text.trim().toLowerCase().split(':');
+  const [shape, sourceText, ...extra] = text.trim().toLowerCase().split('@');
+  if (extra.length > 0) throw bad(`"${text}": at most one '@' (sources are joined by '+', e.g. @context+model)`);
+  const spec = parseShape(shape, text);
+  if (sourceText === undefined) return spec;
+  if (spec.kind === 'ar') throw bad(`"${text}": ar drafts nothing, so it takes no '@' sources`);
+  const sources = parseSources(sourceText, text);
+  return sameSources(sources, DEFAULT_SOURCES) ? spec : { ...spec, sources };
+}
+
+/** The draft sources of a strategy (none for `ar`). */
+export function sourcesOf(spec: Strategy): readonly DraftSourceName[] {
+  return spec.kind === 'ar' ? [] : (spec.sources ?? DEFAULT_SOURCES);
+}
+
+/** The strategy's tree shape and budget as text, without its sources (e.g. `dyspec:8` for `dyspec:8@context`). */
+export function formatShape(spec: Strategy): string {
+  return formatStrategy(spec.kind === 'ar' ? spec : { ...spec, sources: undefined });
+}
+
+function sameSources(a: readonly DraftSourceName[], b: readonly DraftSourceName[]): boolean {
+  return a.length === b.length && a.every((s, i) => s === b[i]);
+}
+
+/** `context+model`: known names, each once, returned in canonical order. */
+function parseSources(text: string, whole: string): DraftSourceName[] {
+  const names = text.split('+').map((s) => s.trim());
+  for (const name of names) {
+    if (!(DRAFT_SOURCES as readonly string[]).includes(name)) {
+      throw bad(`"${whole}": unknown draft source "${name}"; expected ${DRAFT_SOURCES.join(', ')} (joined by '+')`);
+    }
+  }
+  if (new Set(names).size !== names.length) throw bad(`"${whole}": a draft source is named twice`);
+  return DRAFT_SOURCES.filter((s) => names.includes(s));
+}
+
+function parseShape(shape: string, text: string): Strategy {
+  const parts = shape.split(':');
   const [kind, ...args] = parts;
   const arity = (min: number, max: number): void => {
     if (args.length < min || args.length > max) {
@@ -135,6 +196,12 @@ export function parseStrategy(text: string): Strategy {
 
 /** The text of a strategy; `parseStrategy(formatStrategy(s))` equals `s` for every valid `s`. */
 export function formatStrategy(spec: Strategy): string {
+  const sources = sourcesOf(spec);
+  const shape = formatBareShape(spec);
+  return spec.kind === 'ar' || sameSources(sources, DEFAULT_SOURCES) ? shape : `${shape}@${sources.join('+')}`;
+}
+
+function formatBareShape(spec: Strategy): string {
   switch (spec.kind) {
     case 'ar':
       return 'ar';
@@ -212,9 +279,9 @@ export async function resolveStrategy(
   }
   const choice = await chooseBudget({ kind, steps });
   const resolved: Strategy =
-    kind === 'sequoia'
-      ? { kind, budget: choice.budget, maxDepth: choice.maxDepth ?? null }
-      : { kind, budget: choice.budget };
+    spec.kind === 'sequoia'
+      ? { ...spec, budget: choice.budget, maxDepth: choice.maxDepth ?? null }
+      : { ...spec, budget: choice.budget };
   return toStrategy(resolved); // range-checks the choice
 }
 

@@ -14,9 +14,13 @@
 import { z } from 'zod';
 import type { Metrics } from './metrics';
 import type { StepRecord } from './step';
+import { DRAFT_SOURCES } from './strategy';
 
-/** The schema version this build writes and reads. */
-export const TRACE_SCHEMA_VERSION = 1;
+/**
+ * The schema version this build writes. Version 2 added `tree.sources` (which draft source drew each node); version
+ * 1 documents, all drafted by the model, are read as version 2 with every draft node's source 'model'.
+ */
+export const TRACE_SCHEMA_VERSION = 2;
 
 /** An import that is not a trace this build can read. */
 export class TraceParseError extends Error {
@@ -62,6 +66,7 @@ const settingsSchema = z.object({
 });
 
 const treeSchema = z.object({
+  sources: z.array(z.enum(DRAFT_SOURCES).nullable()),
   tokens: z.array(tokenId).min(1),
   parents: z.array(z.number().int().min(-1)),
   ranks: z.array(count),
@@ -120,9 +125,9 @@ const runFields = {
   tokenTexts: tokenTextsSchema.optional(),
 };
 
-const runSchema = z.object({ schemaVersion: z.literal(1), kind: z.literal('run'), ...runFields });
+const runSchema = z.object({ schemaVersion: z.literal(TRACE_SCHEMA_VERSION), kind: z.literal('run'), ...runFields });
 const comparisonSchema = z.object({
-  schemaVersion: z.literal(1),
+  schemaVersion: z.literal(TRACE_SCHEMA_VERSION),
   kind: z.literal('comparison'),
   createdAt: z.string(),
   title: z.string().optional(),
@@ -166,13 +171,13 @@ export function parseTrace(json: unknown): Trace {
   }
   const version = (value as { schemaVersion?: unknown }).schemaVersion;
   if (version === undefined) throw new TraceParseError('schemaVersion', 'missing: this is not a trace document');
-  if (version !== TRACE_SCHEMA_VERSION) {
+  if (version !== TRACE_SCHEMA_VERSION && version !== 1) {
     throw new TraceParseError(
       '',
-      `unsupported trace schemaVersion ${JSON.stringify(version)} (this build reads ${TRACE_SCHEMA_VERSION})`,
+      `unsupported trace schemaVersion ${JSON.stringify(version)} (this build reads 1 and ${TRACE_SCHEMA_VERSION})`,
     );
   }
-  const parsed = traceSchema.safeParse(value);
+  const parsed = traceSchema.safeParse(version === 1 ? fromVersion1(value) : value);
   if (!parsed.success) {
     const [issue, ...rest] = parsed.error.issues;
     const more = rest.length > 0 ? ` (and ${rest.length} more problem${rest.length > 1 ? 's' : ''})` : '';
@@ -236,6 +241,28 @@ export function tokenTextsOf(trace: Trace): Record<number, string> {
   return out;
 }
 
+/**
+ * A version 1 document as version 2: every tree gets `sources` (null for the root, 'model' for every draft node, the
+ * only source version 1 had). Anything malformed is left as it is for the schema to name.
+ */
+function fromVersion1(doc: object): object {
+  const upgradeRun = (run: unknown): unknown => {
+    if (typeof run !== 'object' || run === null) return run;
+    const old = (run as { steps?: unknown }).steps;
+    if (!Array.isArray(old)) return { ...run, schemaVersion: TRACE_SCHEMA_VERSION };
+    const steps = old.map((step: unknown) => {
+      const tree = (step as { tree?: { tokens?: unknown } } | null)?.tree;
+      if (!tree || !Array.isArray(tree.tokens)) return step;
+      const sources = tree.tokens.map((_, i) => (i === 0 ? null : 'model'));
+      return { ...(step as object), tree: { ...tree, sources } };
+    });
+    return { ...run, schemaVersion: TRACE_SCHEMA_VERSION, steps };
+  };
+  const upgraded = upgradeRun(doc) as { runs?: unknown };
+  if (Array.isArray(upgraded.runs)) return { ...upgraded, runs: upgraded.runs.map(upgradeRun) };
+  return upgraded;
+}
+
 /** `steps[3].tree.parents[2]` from zod's `['steps', 3, 'tree', 'parents', 2]`. */
 function formatPath(path: readonly PropertyKey[]): string {
   return path.map((key, i) => (typeof key === 'number' ? `[${key}]` : `${i > 0 ? '.' : ''}${String(key)}`)).join('');
@@ -282,7 +309,13 @@ function checkRun(run: RunTrace, at: string): void {
 function checkTree(step: StepRecord, here: string, fail: (path: string, problem: string) => never): void {
   const { tree, decisions, acceptedPath } = step;
   const n = tree.tokens.length;
-  const perNode = { parents: tree.parents, ranks: tree.ranks, draftProbs: tree.draftProbs, estimates: tree.estimates };
+  const perNode = {
+    sources: tree.sources,
+    parents: tree.parents,
+    ranks: tree.ranks,
+    draftProbs: tree.draftProbs,
+    estimates: tree.estimates,
+  };
   for (const [field, values] of Object.entries({ ...perNode, targetProbs: tree.targetProbs })) {
     if (values.length !== n) {
       fail(`${here}.tree.${field}`, `has ${values.length} entries, expected ${n} (one per node)`);
@@ -304,6 +337,14 @@ function checkTree(step: StepRecord, here: string, fail: (path: string, problem:
       );
     }
   }
+  tree.sources.forEach((source, i) => {
+    if ((source === null) !== (i === 0)) {
+      fail(
+        `${here}.tree.sources[${i}]`,
+        i === 0 ? 'the root has no draft source (null)' : 'a draft node needs its source',
+      );
+    }
+  });
   if (tree.ranks[0] !== 0) fail(`${here}.tree.ranks[0]`, `the root's rank must be 0, got ${tree.ranks[0]}`);
   if (acceptedPath[0] !== 0) {
     fail(`${here}.acceptedPath[0]`, `the accepted path starts at the root (0), got ${acceptedPath[0]}`);

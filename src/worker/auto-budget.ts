@@ -10,6 +10,7 @@ import {
   countAcceptanceByRank,
   DEFAULT_ACCEPTANCE_PRIOR,
   posteriorAcceptance,
+  TABLE_DRAFT_LATENCY,
   type LatencyTable,
 } from '../core/budget';
 import { CalibrationsBySetting } from '../core/calibration';
@@ -17,7 +18,14 @@ import { asStrategyChooser, createBudgetChooser, type AdaptiveBudgetChooser } fr
 import { measureLatency as measureForward } from '../core/latency';
 import type { LanguageModel } from '../core/model';
 import type { StepRecord } from '../core/step';
-import { DEFAULT_SEQUOIA_ACCEPTANCE, isAutoStrategy, type BudgetChooser, type Strategy } from '../core/strategy';
+import {
+  DEFAULT_SEQUOIA_ACCEPTANCE,
+  formatStrategy,
+  isAutoStrategy,
+  sourcesOf,
+  type BudgetChooser,
+  type Strategy,
+} from '../core/strategy';
 
 /** Token counts t(n) is measured at (trees up to 64 draft nodes + the root). */
 export const PROFILE_SIZES: readonly number[] = [1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 65];
@@ -87,13 +95,15 @@ export class AutoBudgets {
       draft: await measureLatency(this.draft, this.vocab, this.now),
     }))();
     const { target, draft } = await this.profiles;
-    let entry = this.choosers.get(strategy.kind);
+    const key = formatStrategy(strategy); // one chooser per kind and draft sources
+    let entry = this.choosers.get(key);
     if (!entry) {
       const dyspec = strategy.kind !== 'sequoia'; // dyspec and dyspec-cal: prefix-consistent heaps
       entry = {
         chooser: createBudgetChooser({
           targetLatency: target,
-          draftLatency: draft,
+          // Table sources cost microseconds: their draft time is calibrated from the steps, starting near zero.
+          draftLatency: sourcesOf(strategy).includes('model') ? draft : TABLE_DRAFT_LATENCY,
           budgets: BUDGETS,
           // DySpec grows one popped node per draft call (prefix-consistent); Sequoia expands layer by layer.
           draftCalls: dyspec ? 'per-node' : 'per-layer',
@@ -101,7 +111,7 @@ export class AutoBudgets {
         }),
         steps: [],
       };
-      this.choosers.set(strategy.kind, entry);
+      this.choosers.set(key, entry);
     }
     const e = entry;
     return {

@@ -31,7 +31,7 @@ async function recordRun(strategy: string, seed: number): Promise<RunTrace> {
     now: () => (clock += 0.25),
   });
   return {
-    schemaVersion: 1,
+    schemaVersion: 2,
     kind: 'run',
     createdAt: '2025-01-02T03:04:05.000Z',
     label: strategy,
@@ -79,7 +79,7 @@ describe('trace round trip', () => {
 
   it('a comparison of several runs round-trips too', () => {
     const comparison: ComparisonTrace = {
-      schemaVersion: 1,
+      schemaVersion: 2,
       kind: 'comparison',
       createdAt: '2025-01-02T03:04:05.000Z',
       title: 'dyspec vs ar',
@@ -122,7 +122,7 @@ describe('token texts', () => {
   });
 
   it('round-trip in a comparison, with one map for all runs', () => {
-    const comparison: ComparisonTrace = { schemaVersion: 1, kind: 'comparison', createdAt: 'now', runs: [run, ar] };
+    const comparison: ComparisonTrace = { schemaVersion: 2, kind: 'comparison', createdAt: 'now', runs: [run, ar] };
     const withTexts = withTokenTexts(comparison, textOf);
     expect(withTexts.runs.every((r) => r.tokenTexts === undefined)).toBe(true);
     const all = new Set([...runTokenIds(run), ...runTokenIds(ar)]);
@@ -166,7 +166,7 @@ describe('token texts', () => {
     expect(errorOf((d) => ((d as { tokenTexts: unknown }).tokenTexts = 'the cat'))).toBe(
       'tokenTexts: expected an object of token id -> text, received string',
     );
-    const comparison = { schemaVersion: 1, kind: 'comparison', createdAt: 'now', runs: [run, ar] };
+    const comparison = { schemaVersion: 2, kind: 'comparison', createdAt: 'now', runs: [run, ar] };
     expect(() => parseTrace({ ...comparison, tokenTexts: { '2': true } })).toThrow(
       'tokenTexts.2: expected string, received boolean',
     );
@@ -192,12 +192,41 @@ describe('trace errors name the field at fault', () => {
   });
 
   it('names an unsupported schema version', () => {
-    expect(errorOf((d) => ((d as { schemaVersion: number }).schemaVersion = 2))).toBe(
-      'unsupported trace schemaVersion 2 (this build reads 1)',
+    expect(errorOf((d) => ((d as { schemaVersion: number }).schemaVersion = 3))).toBe(
+      'unsupported trace schemaVersion 3 (this build reads 1 and 2)',
     );
     expect(errorOf((d) => ((d as { schemaVersion: unknown }).schemaVersion = '1'))).toBe(
-      'unsupported trace schemaVersion "1" (this build reads 1)',
+      'unsupported trace schemaVersion "1" (this build reads 1 and 2)',
     );
+  });
+
+  it('reads a version 1 document: every draft node was drawn by the model', async () => {
+    const doc = JSON.parse(JSON.stringify(await recordRun('dyspec:4', 3))) as Record<string, unknown>;
+    const v1 = {
+      ...doc,
+      schemaVersion: 1,
+      steps: (doc.steps as { tree: Record<string, unknown> }[]).map((step) => {
+        const { sources: _dropped, ...tree } = step.tree;
+        return { ...step, tree };
+      }),
+    };
+    const read = parseTrace(v1);
+    expect(read.schemaVersion).toBe(2);
+    if (read.kind !== 'run') throw new Error('expected a run');
+    expect(read.steps.length).toBeGreaterThan(0);
+    for (const step of read.steps) {
+      expect(step.tree.sources).toEqual(step.tree.tokens.map((_, i) => (i === 0 ? null : 'model')));
+    }
+    // A comparison of version 1 runs is upgraded run by run.
+    const comparison = parseTrace({ schemaVersion: 1, kind: 'comparison', createdAt: 'now', runs: [v1, v1] });
+    expect(comparison.kind === 'comparison' && comparison.runs.every((r) => r.schemaVersion === 2)).toBe(true);
+  });
+
+  it('checks that the root has no source and every draft node has one', async () => {
+    const run = await recordRun('chain:3', 2);
+    const step = run.steps.find((s) => s.tree.tokens.length > 1)!;
+    step.tree.sources[1] = null;
+    expect(() => parseTrace(run)).toThrow(/tree\.sources\[1\]: a draft node needs its source/);
   });
 
   it('names type errors by path', () => {
@@ -280,7 +309,7 @@ describe('trace errors name the field at fault', () => {
 
   it('prefixes paths inside a comparison and refuses to serialize a bad trace', () => {
     const comparison = (): ComparisonTrace => ({
-      schemaVersion: 1,
+      schemaVersion: 2,
       kind: 'comparison',
       createdAt: 'now',
       runs: [run, ar],

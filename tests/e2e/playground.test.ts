@@ -135,7 +135,7 @@ describe('the playground in headless Chromium', () => {
     const file = join(RESULTS, 'run.trace.json');
     await (await download).saveAs(file);
     const doc = JSON.parse(await readFile(file, 'utf8'));
-    expect(doc).toMatchObject({ schemaVersion: 1, kind: 'run', settings: { strategy: STRATEGY, temperature: 0 } });
+    expect(doc).toMatchObject({ schemaVersion: 2, kind: 'run', settings: { strategy: STRATEGY, temperature: 0 } });
     const expected = await outputOf(page);
 
     const requestsBefore = site.requests.length;

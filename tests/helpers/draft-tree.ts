@@ -33,9 +33,11 @@ export async function growTree(builder: TreeBuilder, options: GrowOptions): Prom
   draft.reset();
   const tree = new TokenTree(prompt[prompt.length - 1]);
   const step = createDraftStep({
+    sources: ['model'],
     model: draft,
+    corpus: null,
     tree,
-    prefix: prompt.slice(0, -1),
+    sequence: prompt,
     params,
     vocab,
     rng: new Rng(options.seed),

@@ -30,6 +30,11 @@ export interface StepCase {
   vocab?: number;
   /** Node cap handed to the builder (default 256). */
   maxNodes?: number;
+  /**
+   * The step's draft side, e.g. the engine's own createDraftStep over table sources (default: tableDraftContext
+   * over `draft`'s tables). Called once per step with a fresh tree.
+   */
+  makeDraft?: (tree: TokenTree, rng: Rng) => DraftContext;
 }
 
 /** A verifier with verifyTree's signature (tests swap in broken ones to show the check has power). */
@@ -132,7 +137,7 @@ export function tableDraftContext(
 /** Runs one step (build + verify) and returns the emitted tokens: accepted draft tokens, then the bonus. */
 export async function runStep(builder: TreeBuilder, c: StepCase, rng: Rng, verify: Verifier = verifyTree) {
   const tree = new TokenTree(c.context[c.context.length - 1]);
-  const ctx = tableDraftContext(tree, c, rng);
+  const ctx = c.makeDraft ? c.makeDraft(tree, rng) : tableDraftContext(tree, c, rng);
   await builder(ctx);
   const at = distributionsOf(c).target.forTree(tree);
   const greedy = c.params.temperature === 0 ? (node: number) => argmax(at(node)) : null;

@@ -20,6 +20,7 @@ export function treeStep(
   return {
     index: 0,
     tree: {
+      sources: parents.map((p) => (p < 0 ? null : 'model')),
       tokens: parents.map((_, i) => i),
       parents: [...parents],
       ranks: parents.map((p, i) => (p < 0 ? 0 : parents.slice(0, i).filter((q) => q === p).length)),

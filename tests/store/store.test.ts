@@ -151,7 +151,7 @@ describe('traces slice', () => {
     const json = store.getState().exportRunTrace();
     expect(json).not.toBeNull();
     const doc = JSON.parse(json!);
-    expect(doc.schemaVersion).toBe(1);
+    expect(doc.schemaVersion).toBe(2);
     expect(doc.kind).toBe('run');
     expect(Object.keys(doc.tokenTexts).length).toBeGreaterThan(0);
     store.getState().setView('compare');
@@ -185,7 +185,7 @@ describe('traces slice', () => {
     const good = JSON.parse(store.getState().exportRunTrace()!);
     const cases: [unknown, RegExp][] = [
       ['{not json', /not JSON/],
-      [{ ...good, schemaVersion: 2 }, /schemaVersion 2/],
+      [{ ...good, schemaVersion: 3 }, /schemaVersion 3/],
       [
         { ...good, steps: [{ ...good.steps[0], tree: { ...good.steps[0].tree, parents: 'x' } }] },
         /^bad\.json: steps\[0\]\.tree\.parents/,

@@ -42,6 +42,7 @@ export function sampleStep(index = 0, overrides: Partial<StepRecord> = {}): Step
   return {
     index,
     tree: {
+      sources: [null, 'model', 'model', 'model', 'model', 'model', 'model'],
       tokens: [10, 11, 12, 13, 14, 15, 16],
       parents: [-1, 0, 0, 1, 1, 3, 4],
       ranks: [0, 0, 1, 0, 1, 0, 0],
@@ -63,7 +64,15 @@ export function sampleStep(index = 0, overrides: Partial<StepRecord> = {}): Step
 export function rootOnlyStep(index: number, bonus: number): StepRecord {
   return {
     index,
-    tree: { tokens: [10], parents: [-1], ranks: [0], draftProbs: [1], estimates: [1], targetProbs: [null] },
+    tree: {
+      sources: [null],
+      tokens: [10],
+      parents: [-1],
+      ranks: [0],
+      draftProbs: [1],
+      estimates: [1],
+      targetProbs: [null],
+    },
     decisions: ['accepted'],
     acceptedPath: [0],
     bonusToken: bonus,

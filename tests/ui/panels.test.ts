@@ -13,6 +13,7 @@ function step(index: number, drafted: number, accepted: number, ms: number): Ste
   return {
     index,
     tree: {
+      sources: Array.from({ length: n }, (_, i) => (i === 0 ? null : 'model')),
       tokens: Array.from({ length: n }, (_, i) => i + 1),
       parents,
       ranks: new Array<number>(n).fill(0),

@@ -6,6 +6,7 @@ import { writeJsonFile } from '../io';
 import { formatMachine, machineInfo } from '../machine';
 import { modelOptions, samplingOptions, seedOption, strategyOption, toSamplingParams } from '../options';
 import { readPrompts } from '../prompts';
+import { openDatastore } from '../datastore';
 import { Runner } from '../runner';
 import { formatTable } from '../table';
 
@@ -57,7 +58,8 @@ export const benchCommand = optionsCommand({
     const pair = await loader.pair(o.draft, o.target, o.threads);
     const machine = machineInfo(pair.target.backend);
     io.err(formatMachine(machine));
-    const runner = new Runner(pair, (line) => io.err(line));
+    const log = (line: string): void => io.err(line);
+    const runner = new Runner(pair, log, openDatastore(o.datastore, o.target, pair, log));
     const result = await runBench(
       runner,
       {

@@ -9,7 +9,8 @@ import { runTrace } from '../trace-doc';
 const OPTIONS = {
   prompt: text('TEXT', 'the prompt').required(),
   strategy: strategyOption(
-    'decoding strategy: ar, chain:G, tree:B1xB2.., sequoia:N[:D], dyspec:N, dyspec-cal:N, dyspec-t:T[:CAP], or an auto budget: sequoia:auto, dyspec:auto, dyspec-cal:auto',
+    'decoding strategy: ar, chain:G, tree:B1xB2.., sequoia:N[:D], dyspec:N, dyspec-cal:N, dyspec-t:T[:CAP], or an auto budget: sequoia:auto, dyspec:auto, dyspec-cal:auto; ' +
+      'any but ar may name its draft sources after @, joined by +: model (default), context (prompt lookup), corpus (the datastore), e.g. chain:4@context, dyspec-cal:auto@context+corpus+model',
   ).default('dyspec:8'),
   maxNewTokens: int('N', 'new tokens to generate at most', 1).default(64),
   ...samplingOptions(0),
