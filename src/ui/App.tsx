@@ -5,6 +5,7 @@
  */
 import { StrictMode, type KeyboardEvent } from 'react';
 import { StoreContext, useApp, type AppStore } from '../store/store';
+import { observedIsolation, type Isolation } from './cross-origin-isolation';
 import { BackendBadge } from './panels/BackendBadge';
 import { ComparePanel } from './panels/ComparePanel';
 import { ViewBoundary } from './panels/ErrorBoundary';
@@ -50,7 +51,7 @@ function ViewTabs() {
   );
 }
 
-function Layout() {
+function Layout({ isolation }: { isolation: Isolation }) {
   const view = useApp((s) => s.view);
   const locked = useApp((s) => ['running', 'waiting'].includes(s.runStatus) || s.compareStatus === 'running');
   return (
@@ -58,7 +59,7 @@ function Layout() {
       <header className="app-header">
         <h1>Speculative decoding playground</h1>
         <p className="tagline">Draft and target models in your browser: token trees, verification, speedups.</p>
-        <BackendBadge />
+        <BackendBadge isolation={isolation} />
       </header>
       <main className="app-main">
         <aside className="sidebar" aria-label="Settings">
@@ -94,12 +95,15 @@ function Layout() {
   );
 }
 
-/** The whole page over a store. */
-export function App({ store }: { store: AppStore }) {
+/**
+ * The whole page over a store.
+ * @param isolation what `ensureCrossOriginIsolation` found (default: as observed now), for the backend badge
+ */
+export function App({ store, isolation = observedIsolation() }: { store: AppStore; isolation?: Isolation }) {
   return (
     <StrictMode>
       <StoreContext.Provider value={store}>
-        <Layout />
+        <Layout isolation={isolation} />
       </StoreContext.Provider>
     </StrictMode>
   );

@@ -35,11 +35,13 @@ export function modelsRoot(): string {
   return root;
 }
 
-/** Builds the site with `base` into a fresh folder and returns it (the bundled models copied into `models/`). */
-export async function buildSite(base: string): Promise<string> {
+/**
+ * Builds the site with `base` into a fresh folder and returns it (the bundled models copied into `models/`).
+ * @param outDir where (default `test-results/e2e/site`); test files that run at the same time need their own
+ */
+export async function buildSite(base: string, outDir = join(RESULTS, 'site')): Promise<string> {
   const root = modelsRoot();
   await mkdir(RESULTS, { recursive: true });
-  const outDir = join(RESULTS, 'site');
   await build({
     root: REPO,
     configFile: join(REPO, 'vite.config.ts'),
@@ -65,8 +67,17 @@ export const SWIFTSHADER_WEBGPU = [
   '--use-webgpu-adapter=swiftshader',
 ];
 
+/** Options of {@link launchChromium} beyond its flags. */
+export interface LaunchOptions {
+  /** `block` makes `navigator.serviceWorker.register` do nothing (playwright's policy); default `allow`. */
+  serviceWorkers?: 'allow' | 'block';
+}
+
 /** Launches headless Chromium with a fresh profile (and extra flags); `closeChromium` closes it and deletes the profile. */
-export async function launchChromium(extraArgs: readonly string[] = []): Promise<BrowserContext> {
+export async function launchChromium(
+  extraArgs: readonly string[] = [],
+  options: LaunchOptions = {},
+): Promise<BrowserContext> {
   if (!existsSync(CHROMIUM)) {
     throw new Error(
       `Chromium not found at ${CHROMIUM}: the end-to-end tests need Debian's chromium (apt-get install chromium; ` +
@@ -79,6 +90,7 @@ export async function launchChromium(extraArgs: readonly string[] = []): Promise
     headless: true,
     acceptDownloads: true,
     viewport: { width: 1400, height: 1000 },
+    serviceWorkers: options.serviceWorkers ?? 'allow',
     args: [
       '--no-sandbox',
       '--disable-background-networking',

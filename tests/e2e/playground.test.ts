@@ -1,7 +1,8 @@
 /**
  * End to end, in real headless Chromium: the built site served under a sub-path (with COOP/COEP), the bundled pair
  * run in the page's Web Worker on WASM, checked against the CLI's `generate` in Node; trace export / re-import
- * (replay without models), a broken trace, settings restored from the URL hash, and a comparison's charts.
+ * (replay without models), a broken trace, settings restored from the URL hash, and a comparison's charts. A host
+ * without COOP/COEP (the service worker's case, and one thread where it cannot run) is hosted.test.ts.
  */
 import { execFile } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
@@ -232,24 +233,6 @@ describe('the playground in headless Chromium', () => {
       await p.close();
     } finally {
       await closeChromium(gpu);
-    }
-  }, 120_000);
-
-  it('runs on one WASM thread where the host does not send COOP/COEP', async () => {
-    const plain = await serveSite(join(RESULTS, 'site'), SUB_PATH, false);
-    try {
-      const p = await context.newPage();
-      p.on('pageerror', (e) => pageErrors.push(e.message));
-      const hash = new URLSearchParams(RUN_HASH);
-      hash.set('max_tokens', '4');
-      await p.goto(`${plain.url}#${hash}`);
-      expect(await p.evaluate(() => crossOriginIsolated)).toBe(false);
-      await p.getByTestId('run').click();
-      await waitForStatus(p, 'run-status', 'done');
-      expect(await p.getByTestId('backend-badge').textContent()).toBe('WASM · 1 thread');
-      await p.close();
-    } finally {
-      await plain.close();
     }
   }, 120_000);
 

@@ -27,7 +27,9 @@ describe('the playground page (in-process engine)', () => {
     await waitFor(() => expect(screen.getByTestId('run-status').textContent).toBe('done'));
     const tree = screen.getByTestId('tree-box').querySelector('svg.tree-view-svg');
     expect(tree).not.toBeNull();
-    expect(screen.getByTestId('backend-badge').textContent).toBe('WASM · 1 thread');
+    expect(screen.getByTestId('backend-badge').textContent).toBe(
+      'WASM · 1 thread: the host does not allow cross-origin isolation',
+    );
     const run = store.getState().run!;
     expect(screen.getByTestId('output-text').textContent).toBe(run.text);
     expect(screen.getByTestId('step-shown').textContent).toBe(String(run.steps.length));
