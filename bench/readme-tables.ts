@@ -1,6 +1,7 @@
 /**
- * Rewrites the two bench tables in README.md from bench/results-t0.json and bench/results-t0.8.json, so the README
- * shows exactly what the last bench runs wrote (the command line is rebuilt from each file's settings).
+ * Rewrites the bench tables in README.md from the bench/results-*.json files, so the README shows exactly what the
+ * last bench runs wrote (the command line is rebuilt from each file's settings). Each table sits between
+ * `<!-- bench: FILE -->` and `<!-- /bench -->` in the README.
  *
  *   npx tsx bench/readme-tables.ts
  */
@@ -10,21 +11,37 @@ import type { MachineInfo } from '../src/cli/machine';
 
 interface BenchFile {
   machine: MachineInfo;
-  settings: { strategies: string[]; auto_sweep: number[]; temperature: number; max_new_tokens: number };
+  settings: {
+    strategies: string[];
+    auto_sweep: number[];
+    temperature: number;
+    max_new_tokens: number;
+    prompts_file: string;
+    datastore?: string;
+  };
   rows: BenchRow[];
   auto: AutoComparison[];
 }
 
-const FILES = ['bench/results-t0.json', 'bench/results-t0.8.json'];
+const FILES = [
+  'bench/results-t0.json',
+  'bench/results-t0.8.json',
+  'bench/results-sources-t0.json',
+  'bench/results-sources-t0.8.json',
+  'bench/results-reuse-t0.json',
+  'bench/results-reuse-t0.8.json',
+];
 const pct = (v: number) => `${(100 * v).toFixed(1)}%`;
 
 /** The command, the machine line, the table and the auto lines of one bench file, as the README shows them. */
 function section(file: string): string {
   const { machine: m, settings: s, rows, auto } = JSON.parse(readFileSync(file, 'utf8')) as BenchFile;
   const greedy = s.temperature === 0;
+  const datastore = s.datastore ? ` --datastore ${s.datastore}` : '';
   const command =
     `npm run cli -- bench --strategies ${s.strategies.join(',')} --auto-sweep ${s.auto_sweep.join(',')} ` +
-    `--prompts bench/prompts.jsonl --max-new-tokens ${s.max_new_tokens} --temperature ${s.temperature} --out ${file}`;
+    `--prompts ${s.prompts_file}${datastore} --max-new-tokens ${s.max_new_tokens} --temperature ${s.temperature} ` +
+    `--out ${file}`;
   const threads = `${m.threads} thread${m.threads === 1 ? '' : 's'}`;
   const head = ['strategy', 'tau', 'tok/s', 'speedup', 'speedup 95% CI', 'tree', 'draft', 'verify', 'overhead', 'eff'];
   if (greedy) head.push('= ar');
@@ -79,13 +96,10 @@ function section(file: string): string {
 
 let readme = readFileSync('README.md', 'utf8');
 for (const file of FILES) {
-  const temperature = (JSON.parse(readFileSync(file, 'utf8')) as BenchFile).settings.temperature;
-  const start = readme.indexOf(`T = ${temperature}: \`npm run cli -- bench`);
-  const autoLine = readme.indexOf('` chose ', start);
-  if (start < 0 || autoLine < 0) throw new Error(`README has no bench section for T = ${temperature}`);
-  // The section ends with the auto line and any 'Against the fastest' lines after it.
-  let end = readme.indexOf('\n', autoLine);
-  while (end >= 0 && readme.startsWith('\nAgainst the fastest', end)) end = readme.indexOf('\n', end + 1);
-  readme = readme.slice(0, start) + section(file) + readme.slice(end < 0 ? readme.length : end);
+  const open = `<!-- bench: ${file} -->`;
+  const start = readme.indexOf(open);
+  const end = readme.indexOf('<!-- /bench -->', start);
+  if (start < 0 || end < 0) throw new Error(`README has no section ${open} ... <!-- /bench -->`);
+  readme = `${readme.slice(0, start)}${open}\n\n${section(file)}\n\n${readme.slice(end)}`;
 }
 writeFileSync('README.md', readme);

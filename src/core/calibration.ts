@@ -15,7 +15,7 @@
  */
 import type { SamplingParams } from './sampling';
 import type { StepRecord } from './step';
-import type { Strategy } from './strategy';
+import { DEFAULT_SOURCES, sourcesOf, type DraftSourceName, type Strategy } from './strategy';
 
 /** Bin edges over q; fine near 0 where most drafted tokens of a wide tree sit. */
 export const CALIBRATION_EDGES: readonly number[] = [
@@ -160,15 +160,19 @@ export class AcceptanceCalibration {
 export class CalibrationsBySetting {
   private readonly bySetting = new Map<string, AcceptanceCalibration>();
 
-  /** The calibration a run of `strategy` carries: the one for `params` for `dyspec-cal`, the only reader. */
+  /**
+   * The calibration a run of `strategy` carries: the one for `params` and the strategy's draft sources for
+   * `dyspec-cal`, the only reader (a table's counts and a network's softmax turn into acceptance differently).
+   */
   forRun(strategy: Strategy, params: SamplingParams): AcceptanceCalibration | undefined {
-    return strategy.kind === 'dyspec-cal' ? this.for(params) : undefined;
+    return strategy.kind === 'dyspec-cal' ? this.for(params, sourcesOf(strategy)) : undefined;
   }
 
-  /** The calibration for `params`, created empty on first use. */
-  for(params: SamplingParams): AcceptanceCalibration {
+  /** The calibration for `params` and draft sources (default: the model), created empty on first use. */
+  for(params: SamplingParams, sources: readonly DraftSourceName[] = DEFAULT_SOURCES): AcceptanceCalibration {
     // Greedy decoding ignores top-p and top-k.
-    const key = params.temperature === 0 ? 'greedy' : `${params.temperature}|${params.topP}|${params.topK}`;
+    const setting = params.temperature === 0 ? 'greedy' : `${params.temperature}|${params.topP}|${params.topK}`;
+    const key = `${setting}@${sources.join('+')}`;
     let cal = this.bySetting.get(key);
     if (!cal) this.bySetting.set(key, (cal = new AcceptanceCalibration()));
     return cal;

@@ -16,7 +16,7 @@
  */
 import type { DraftContext } from './builders/types';
 import type { LanguageModel } from './model';
-import { tableDistribution, type ContinuationIndex, type TableDraft } from './ngram/continuations';
+import { interpolate, type ContinuationIndex, type TableDraft } from './ngram/continuations';
 import { ContextIndex } from './ngram/context-index';
 import type { Rng } from './rng';
 import { logitsToDistribution, type SamplingParams } from './sampling';
@@ -147,14 +147,17 @@ function bestTable(
   vocab: number,
 ): { source: DraftSourceName; draft: TableDraft } | null {
   if (tables.length === 0) return null;
-  const order = Math.max(...tables.map((t) => t.index.maxOrder));
+  let order = 0;
+  for (const t of tables) order = Math.max(order, t.index.maxOrder);
   const context = contextTail(tree, sequence, node, order);
-  let best: { source: DraftSourceName; draft: TableDraft } | null = null;
-  for (const { source, index } of tables) {
-    const draft = tableDistribution(index, context, vocab);
-    if (!best || draft.matchOrder > best.draft.matchOrder) best = { source, draft };
+  // Match every source, then interpolate only the winner's distribution (the costly part is the vocabulary walk).
+  let best = tables[0];
+  let bestOrders = best.index.match(context);
+  for (let i = 1; i < tables.length; i++) {
+    const orders = tables[i].index.match(context);
+    if (orders.length > bestOrders.length) [best, bestOrders] = [tables[i], orders];
   }
-  return best;
+  return { source: best.source, draft: interpolate(best.index, bestOrders, vocab) };
 }
 
 /** The last `length` tokens of the sequence followed by the tree path below the root down to `node`. */

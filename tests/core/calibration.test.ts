@@ -396,4 +396,14 @@ describe('CalibrationsBySetting', () => {
     for (const text of ['ar', 'chain:2', 'dyspec:4', 'sequoia:8'])
       expect(store.forRun(parseStrategy(text), hot)).toBe(undefined);
   });
+
+  it('keeps draft sources apart: a table draft learns its own curve', () => {
+    const store = new CalibrationsBySetting();
+    const hot = { temperature: 0.8, topP: 1, topK: 0 };
+    const model = store.forRun(parseStrategy('dyspec-cal:4'), hot);
+    const table = store.forRun(parseStrategy('dyspec-cal:4@context+corpus'), hot);
+    expect(table).not.toBe(model);
+    expect(store.forRun(parseStrategy('dyspec-cal:auto@corpus+context'), hot)).toBe(table);
+    expect(store.forRun(parseStrategy('dyspec-cal:8@model'), hot)).toBe(model);
+  });
 });

@@ -32,7 +32,7 @@ function asMaps(found: Continuations[]): Map<number, number>[] {
 
 const textArb = fc.record({
   vocab: fc.integer({ min: 2, max: 6 }),
-  text: fc.array(fc.nat(), { minLength: 0, maxLength: 60 }),
+  text: fc.array(fc.nat(), { minLength: 0, maxLength: 32 }),
   query: fc.array(fc.nat(), { minLength: 1, maxLength: 10 }),
   maxOrder: fc.integer({ min: 1, max: 6 }),
 });
@@ -56,7 +56,7 @@ describe('ContextIndex (prompt lookup)', () => {
 });
 
 describe('SuffixIndex (corpus datastore)', () => {
-  it('finds exactly the continuations brute force finds (ranges within the sample limit)', () => {
+  it('finds exactly the continuations brute force finds (texts within the sample limit)', () => {
     fc.assert(
       fc.property(textArb, ({ vocab, text, query, maxOrder }) => {
         const t = text.map((x) => x % vocab);
@@ -67,24 +67,24 @@ describe('SuffixIndex (corpus datastore)', () => {
     );
   });
 
-  it('in a range too large to read whole, counts each frequent continuation exactly and the total in full', () => {
-    // 10,000 occurrences of 7, followed by 1 (60%), 2 (30%), 3 (9.9%) and once by 4 (which may or may not be read).
+  it('in a range too large to read whole, estimates the counts from a sample and keeps the total in full', () => {
+    // 10,000 occurrences of 7, followed by 1 (60%), 2 (30%) and 3 (10%).
     const text: number[] = [];
     for (let i = 0; i < 10_000; i++) text.push(7, i % 10 < 6 ? 1 : i % 10 < 9 ? 2 : 3);
-    text[text.length - 1] = 4;
     const [first] = SuffixIndex.build(text, 3).match([7]);
     const counts = new Map(first.tokens.map((t, i) => [t, first.counts[i]]));
     expect(first.total).toBe(10_000);
-    expect(counts.get(1)).toBe(6000);
-    expect(counts.get(2)).toBe(3000);
-    expect(counts.get(3)).toBe(999);
-    expect(first.tokens.length).toBeLessThanOrEqual(4);
+    expect(first.counts.reduce((a, b) => a + b, 0)).toBeCloseTo(10_000, 6);
+    expect(counts.get(1)! / 10_000).toBeGreaterThan(0.45);
+    expect(counts.get(1)! / 10_000).toBeLessThan(0.75);
+    expect(counts.get(2)! / 10_000).toBeGreaterThan(0.15);
+    expect(counts.get(2)! / 10_000).toBeLessThan(0.45);
   });
 
   it('reports build progress after every radix pass, ending at 1', () => {
     const seen: number[] = [];
     SuffixIndex.build([1, 2, 3, 1, 2], 4, (f) => seen.push(f));
-    expect(seen).toHaveLength(5);
+    expect(seen).toHaveLength(4); // one pass per key position (maxOrder)
     expect(seen.every((f, i) => i === 0 || f > seen[i - 1])).toBe(true);
     expect(seen[seen.length - 1]).toBe(1);
   });

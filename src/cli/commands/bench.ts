@@ -77,6 +77,7 @@ export const benchCommand = optionsCommand({
       strategies,
       auto_sweep: o.autoSweep,
       prompts_file: o.prompts,
+      ...(o.datastore ? { datastore: o.datastore } : {}),
       prompts: prompts.length,
       max_new_tokens: o.maxNewTokens,
       ...params,

@@ -50,10 +50,18 @@ export interface TableDraft {
  * @param context tokens, the node's own token last
  */
 export function tableDistribution(index: ContinuationIndex, context: ArrayLike<number>, vocab: number): TableDraft {
-  // q = baseScale · unigram + sparse; the sparse part is scaled in place as each order is interpolated.
+  return interpolate(index, index.match(context), vocab);
+}
+
+/**
+ * q_m from the continuations `match` found (entry k - 1 = order k).
+ * q = baseScale · unigram + sparse, where the sparse part (the few tokens any order saw) is scaled in place as each
+ * order is interpolated, so the vocabulary is walked once at the end.
+ */
+export function interpolate(index: ContinuationIndex, orders: readonly Continuations[], vocab: number): TableDraft {
   let baseScale = 1;
-  const sparse = new Map<number, number>();
-  const orders = index.match(context);
+  const touched: number[] = [];
+  const weight = new Float64Array(vocab); // [vocab] sparse part, nonzero only at `touched`
   for (const { tokens, counts } of orders) {
     let sampled = 0;
     for (const c of counts) sampled += c;
@@ -61,12 +69,18 @@ export function tableDistribution(index: ContinuationIndex, context: ArrayLike<n
     const keep = distinct / (sampled + distinct); // d / (N + d): mass left to the lower orders
     const add = 1 / (sampled + distinct);
     baseScale *= keep;
-    for (const [token, w] of sparse) sparse.set(token, w * keep);
-    for (let i = 0; i < distinct; i++) sparse.set(tokens[i], (sparse.get(tokens[i]) ?? 0) + counts[i] * add);
+    for (const t of touched) weight[t] *= keep;
+    for (let i = 0; i < distinct; i++) {
+      const t = tokens[i];
+      if (t >= vocab) continue;
+      if (weight[t] === 0) touched.push(t);
+      weight[t] += counts[i] * add;
+    }
   }
-  const dist = index.unigram(vocab).slice(); // [vocab]
-  if (baseScale !== 1) for (let i = 0; i < vocab; i++) dist[i] *= baseScale;
-  for (const [token, w] of sparse) if (token < vocab) dist[token] += w;
+  const unigram = index.unigram(vocab);
+  const dist = new Float32Array(vocab); // [vocab]
+  for (let i = 0; i < vocab; i++) dist[i] = unigram[i] * baseScale;
+  for (const t of touched) dist[t] += weight[t];
   return { dist, matchOrder: orders.length };
 }
 
