@@ -17,7 +17,7 @@
  *
  * Runs in-process through the CLI's own command (runCli with an in-memory loader); about 1 ms per sample.
  */
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -139,5 +139,40 @@ describe('sample: speculative output law equals the target law', () => {
     distorted.set(first[0], first[1] - 0.02 * SAMPLES);
     distorted.set(second[0], second[1] + 0.02 * SAMPLES);
     expect(twoSampleChiSquare(ar, distorted).pValue).toBeLessThan(ALPHA);
+  });
+});
+
+describe('sample at T = 1: every draft source keeps the target law', () => {
+  const SOURCES = ['chain:2@context', 'dyspec:4@corpus', 'dyspec-cal:4@context+corpus+model'] as const;
+  // A prompt that repeats itself, so prompt lookup matches at several orders.
+  const T1 = ['--prompt', 'abcabdabca', '--max-new-tokens', '2', '--temperature', '1', '--top-k', '5', '--seed', '3'];
+  const laws = new Map<string, Map<string, number>>();
+
+  beforeAll(async () => {
+    const loader = fixedLoader(await inMemoryPair());
+    const dir = await mkdtemp(join(tmpdir(), 'specdec-sources-'));
+    // The corpus: 4,000 seeded characters over part of the vocabulary (the char tokenizer maps each to one token).
+    const rng = new Rng(9);
+    const corpus = join(dir, 'corpus.txt');
+    await writeFile(
+      corpus,
+      Array.from({ length: 4000 }, () => String.fromCharCode(97 + Math.floor(rng.next() * 12))).join(''),
+    );
+    for (const strategy of ['ar', ...SOURCES]) {
+      const out = join(dir, `${strategy.replace(/[:@+]/g, '-')}.json`);
+      const args = ['sample', ...T1, '--n', String(SAMPLES), '--strategy', strategy, '--datastore', corpus];
+      const run = await cli([...args, '--out', out], loader);
+      expect(run.code, run.err).toBe(0);
+      const { samples } = JSON.parse(await readFile(out, 'utf8')) as { samples: number[][] };
+      expect(samples).toHaveLength(SAMPLES);
+      laws.set(strategy, histogram(samples));
+    }
+  }, 240_000);
+
+  it.each(SOURCES)('%s vs ar: no significant difference at alpha = 1e-3', (strategy) => {
+    const ar = laws.get('ar')!;
+    expect(ar.size).toBeGreaterThanOrEqual(15);
+    const test = twoSampleChiSquare(ar, laws.get(strategy)!);
+    expect(test.pValue, `chi2 ${test.statistic.toFixed(1)} on ${test.df} df`).toBeGreaterThan(ALPHA);
   });
 });
