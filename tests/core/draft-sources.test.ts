@@ -70,20 +70,20 @@ describe('createDraftStep with several sources', () => {
   }
 
   it('expands from the context where it matches and from the model elsewhere, feeding skipped ancestors', async () => {
-    // "4 5" was followed by 6 earlier: the root (5, after 4) matches at order 2 >= TABLE_MIN_MATCH.
-    expect(TABLE_MIN_MATCH).toBe(2);
-    const { tree, step } = stepOver([4, 5, 6, 1, 4, 5], ['context', 'model']);
+    // "2 4 5" was followed by 6 earlier: the root (5, after 2 4) matches at order 3 >= TABLE_MIN_MATCH.
+    expect(TABLE_MIN_MATCH).toBe(3);
+    const { tree, step } = stepOver([2, 4, 5, 6, 1, 2, 4, 5], ['context', 'model']);
     const [atRoot] = await step.expand([0]);
     expect(atRoot[6]).toBeGreaterThan(0.5);
     expect(step.calls).toBe(0);
     const six = tree.add(0, 6, atRoot, atRoot[6], atRoot[6]);
     const seven = tree.add(0, 7, atRoot, atRoot[7], atRoot[7]);
-    // After "5 6" the context continues with 1 (order 2 match); after "5 7" nothing matches: the model answers and
+    // After "4 5 6" the context continues with 1 (order 3 match); after "4 5 7" nothing matches: the model answers and
     // is fed the root too (its mask is checked by TableLm, which refuses a broken causal path).
     const [afterSix, afterSeven] = await step.expand([six, seven]);
     expect(afterSix[1]).toBeGreaterThan(0.5);
     expect(step.calls).toBe(1);
-    expect(model.tokensFed).toBe(tree.size - 1 + 5); // the pending prefix (5 tokens), the root and node 7
+    expect(model.tokensFed).toBe(tree.size - 1 + 7); // the pending prefix (7 tokens), the root and node 7
     const fromModel = tree.add(seven, 3, afterSeven, afterSeven[3], 0.1);
     const fromContext = tree.add(six, 1, afterSix, afterSix[1], 0.5);
     expect([0, six, seven, fromModel, fromContext].map((n) => step.sourceOf(n))).toEqual([
@@ -94,7 +94,7 @@ describe('createDraftStep with several sources', () => {
       'context',
     ]);
     await step.commit([0, seven]);
-    expect(model.pastLength).toBe(7); // prefix, root and node 7 kept
+    expect(model.pastLength).toBe(9); // prefix, root and node 7 kept
   });
 
   it('without the model, a table source answers even without a match (backing off to its unigram)', async () => {
