@@ -5,7 +5,7 @@
  */
 import { decodeDatastore } from '../core/ngram/datastore-file';
 import { SuffixIndex } from '../core/ngram/suffix-index';
-import { createFileFetcher, type FetcherOptions } from './fetch';
+import { createFileFetcher, type FetcherOptions, type ReadOptions } from './fetch';
 import { parseModelSource } from './source';
 import type { ModelSource, TextTokenizer } from './types';
 
@@ -32,15 +32,16 @@ export interface LoadedDatastore {
 
 /**
  * Reads the datastore a model folder ships, or returns null when it has none.
+ * @param options.read the download's abort signal and byte progress
  * @throws the fetcher's errors for anything but a missing file, DatastoreFormatError for a malformed one
  */
 export async function fetchDatastore(
   source: ModelSource | string,
-  options: { fetcher?: FetcherOptions; onProgress?: DatastoreProgress; now?: () => number } = {},
+  options: { fetcher?: FetcherOptions; read?: ReadOptions; onProgress?: DatastoreProgress; now?: () => number } = {},
 ): Promise<LoadedDatastore | null> {
   const src = typeof source === 'string' ? parseModelSource(source) : source;
   const fetcher = createFileFetcher(src, options.fetcher);
-  const bytes = await fetcher.readOptional(DATASTORE_FILE);
+  const bytes = await fetcher.readOptional(DATASTORE_FILE, options.read);
   if (!bytes) return null;
   const now = options.now ?? (() => performance.now());
   const start = now();

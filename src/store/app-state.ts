@@ -1,15 +1,16 @@
 /**
- * The store's shape: one zustand store made of four slices (settings, models, run, traces), plus what the slices
- * need from outside (the engine client and the page's base URL).
+ * The store's shape: one zustand store made of five slices (settings, models, datastore, run, traces), plus what the
+ * slices need from outside (the engine client and the page's base URL).
  */
 import type { EngineClient } from '../worker/client';
+import type { DatastoreSlice } from './datastore-slice';
 import type { ModelsSlice } from './models-slice';
 import type { RunSlice } from './run-slice';
 import type { SettingsSlice } from './settings-slice';
 import type { TracesSlice } from './traces-slice';
 
 /** The whole store. */
-export type AppState = SettingsSlice & ModelsSlice & RunSlice & TracesSlice;
+export type AppState = SettingsSlice & ModelsSlice & DatastoreSlice & RunSlice & TracesSlice;
 
 /** What the store's actions use. */
 export interface StoreDeps {

@@ -1,12 +1,14 @@
 /**
  * Models slice: which pair is loaded, per-file download progress, the backend in use, and the last load error.
- * A failed load keeps the previous settings and prompt untouched: only this slice's status changes.
+ * A failed load keeps the previous settings and prompt untouched: only this slice's status changes (and the
+ * datastore slice's: a datastore belongs to the pair whose tokenizer made it, so it comes and goes with the pair).
  */
 import type { StateCreator } from 'zustand';
 import type { LoadProgress } from '../runtime/types';
 import type { RequestHandle } from '../worker/client';
 import type { LoadRequest, LoadResult } from '../worker/protocol';
 import type { AppState, StoreDeps } from './app-state';
+import { datastoreStateOf } from './datastore-slice';
 import { selectedSources, type Settings } from './settings';
 
 /** Where the model pair stands. */
@@ -63,25 +65,42 @@ export const createModelsSlice =
         }
         current?.handle.stop();
         set({ modelStatus: 'loading', files: [], modelError: null });
-        const handle = deps.client.load(req, (progress) =>
-          set((s) => {
-            const i = s.files.findIndex((f) => f.role === progress.role && f.file === progress.file);
-            const files = [...s.files];
-            if (i < 0) files.push(progress);
-            else files[i] = progress;
-            return { files };
-          }),
+        const handle = deps.client.load(
+          req,
+          (progress) =>
+            set((s) => {
+              const i = s.files.findIndex((f) => f.role === progress.role && f.file === progress.file);
+              const files = [...s.files];
+              if (i < 0) files.push(progress);
+              else files[i] = progress;
+              return { files };
+            }),
+          (stage, fraction) =>
+            set({ datastoreStatus: { kind: 'building', label: "the target's datastore.bin", stage, fraction } }),
         );
         const done = handle.done.then(
           (result) => {
             if (current?.handle === handle) current = null;
-            set({ modelStatus: 'ready', loaded: result, loadedKey: key, modelError: null });
+            set({
+              modelStatus: 'ready',
+              loaded: result,
+              loadedKey: key,
+              modelError: null,
+              ...datastoreStateOf(result),
+            });
             return result;
           },
           (e: unknown) => {
             if (current?.handle === handle) current = null;
-            // The previous pair (if any) is gone from the engine once another load started.
-            set({ modelStatus: 'error', loaded: null, loadedKey: null, modelError: errorText(e) });
+            // The previous pair (if any) is gone from the engine once another load started, and its datastore too.
+            set({
+              modelStatus: 'error',
+              loaded: null,
+              loadedKey: null,
+              modelError: errorText(e),
+              datastore: null,
+              datastoreStatus: { kind: 'none' },
+            });
             return null;
           },
         );

@@ -9,6 +9,7 @@ import type { StepRecord } from '../core/step';
 import type { RequestHandle } from '../worker/client';
 import type { DecodeSettings, LoadResult, RunResult } from '../worker/protocol';
 import type { AppState, StoreDeps } from './app-state';
+import { datastoreBlocker } from './datastore-slice';
 import { errorText } from './models-slice';
 import type { Settings } from './settings';
 
@@ -160,11 +161,22 @@ export const createRunSlice =
       startRun: async () => {
         const status = get().runStatus;
         if (status === 'loading' || status === 'running' || status === 'waiting') return;
+        const waiting = datastoreBlocker([get().settings.strategy], get());
+        if (waiting) {
+          set({ runError: waiting });
+          return;
+        }
         stopRequested = false;
         set({ runStatus: 'loading', runError: null });
         const loaded = await get().loadModels();
         if (!loaded || stopRequested) {
           set({ runStatus: stopRequested ? 'stopped' : 'error', runError: stopRequested ? null : get().modelError });
+          return;
+        }
+        // Known only now that the pair is loaded: whether its target ships a datastore. Say so instead of failing.
+        const blocked = datastoreBlocker([get().settings.strategy], get());
+        if (blocked) {
+          set({ runStatus: 'idle', runError: blocked });
           return;
         }
         const settings = get().settings;

@@ -5,6 +5,7 @@
 import { createContext, useContext } from 'react';
 import { createStore, useStore, type StoreApi } from 'zustand';
 import type { AppState, StoreDeps } from './app-state';
+import { createDatastoreSlice } from './datastore-slice';
 import { createModelsSlice } from './models-slice';
 import { createRunSlice } from './run-slice';
 import { createSettingsSlice } from './settings-slice';
@@ -13,11 +14,12 @@ import { createTracesSlice } from './traces-slice';
 /** The store object (vanilla zustand; usable outside React). */
 export type AppStore = StoreApi<AppState>;
 
-/** A new store from the four slices. */
+/** A new store from the five slices. */
 export function createAppStore(deps: StoreDeps): AppStore {
   return createStore<AppState>()((...a) => ({
     ...createSettingsSlice(...a),
     ...createModelsSlice(deps)(...a),
+    ...createDatastoreSlice(deps)(...a),
     ...createRunSlice(deps)(...a),
     ...createTracesSlice(deps)(...a),
   }));

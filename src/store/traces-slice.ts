@@ -7,6 +7,7 @@ import type { StepRecord } from '../core/step';
 import type { RequestHandle } from '../worker/client';
 import type { CompareResult, RunResult } from '../worker/protocol';
 import type { AppState, StoreDeps } from './app-state';
+import { datastoreBlocker } from './datastore-slice';
 import { errorText } from './models-slice';
 import type { RunView } from './run-slice';
 import { checkStrategyList, comparisonPrompts, type Settings } from './settings';
@@ -129,6 +130,11 @@ export const createTracesSlice =
           return;
         }
         const strategies = list.value.split(',');
+        const blocked = datastoreBlocker(strategies, get());
+        if (blocked) {
+          set({ compareStatus: 'idle', compareError: blocked });
+          return;
+        }
         const prompts = comparisonPrompts(settings);
         set({
           compareStatus: 'running',

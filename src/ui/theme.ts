@@ -2,6 +2,7 @@
  * Colours shared by every view (tree, output stream, charts, legends), so one token kind or one strategy family
  * has one colour everywhere. Plain hex strings: usable in CSS, SVG attributes and exported images alike.
  */
+import type { DraftSourceName } from '../core/strategy';
 import type { Family } from './layout/comparison';
 
 /** Where a token or tree node came from / what the verifier decided. */
@@ -38,6 +39,30 @@ export const TOKEN_LABELS = {
   rejected: 'rejected draft token',
   unvisited: 'not examined',
 } as const;
+
+/**
+ * One colour per draft source: accepted tokens in the output are drawn in their source's colour (the draft model's
+ * is the accepted green), and tree nodes drawn by a table source wear a ring of it.
+ */
+export const SOURCE_COLORS: Record<DraftSourceName, string> = {
+  model: TOKEN_COLORS.accepted,
+  context: '#2563eb',
+  corpus: '#a16207',
+};
+
+/** Light backgrounds of accepted tokens in running text, by source (same hues as SOURCE_COLORS). */
+export const SOURCE_BACKGROUNDS: Record<DraftSourceName, string> = {
+  model: TOKEN_BACKGROUNDS.accepted,
+  context: '#dbeafe',
+  corpus: '#fef9c3',
+};
+
+/** Human names of the draft sources, for legends and tooltips. */
+export const SOURCE_LABELS: Record<DraftSourceName, string> = {
+  model: 'draft model',
+  context: 'context lookup',
+  corpus: 'corpus datastore',
+};
 
 /** One colour per strategy family. */
 export const FAMILY_COLORS: Record<Family, string> = {

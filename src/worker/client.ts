@@ -9,6 +9,8 @@ import {
   EngineError,
   type CompareRequest,
   type CompareResult,
+  type DatastoreStage,
+  type DatastoreSummary,
   type EngineEvent,
   type EngineRequest,
   type GenerateRequest,
@@ -102,6 +104,9 @@ export interface GenerateHandlers {
   onWaiting?: (stepIndex: number) => void;
 }
 
+/** Progress of a datastore build: the stage and the fraction of it done. */
+export type DatastoreProgressHandler = (stage: DatastoreStage, fraction: number) => void;
+
 /** Streaming callbacks of a comparison. */
 export interface CompareHandlers {
   onRun?: (index: number, result: RunResult, steps: StepRecord[]) => void;
@@ -126,10 +131,30 @@ export class EngineClient {
     );
   }
 
-  /** Loads (or reuses) a model pair, reporting per-file progress. */
-  load(request: LoadRequest, onProgress?: (progress: LoadProgress) => void): RequestHandle<LoadResult> {
+  /**
+   * Loads (or reuses) a model pair, reporting per-file progress, and the indexing of the datastore the target ships.
+   */
+  load(
+    request: LoadRequest,
+    onProgress?: (progress: LoadProgress) => void,
+    onDatastoreProgress?: DatastoreProgressHandler,
+  ): RequestHandle<LoadResult> {
     return this.request<LoadResult>({ type: 'load', id: 0, load: request }, (event) => {
       if (event.type === 'progress') onProgress?.(event.progress);
+      else if (event.type === 'datastore-progress') onDatastoreProgress?.(event.stage, event.fraction);
+    });
+  }
+
+  /**
+   * Builds a corpus datastore on the loaded pair from a text or a file's bytes; it replaces the engine's datastore.
+   */
+  buildDatastore(
+    content: string | Uint8Array,
+    label: string,
+    onProgress?: DatastoreProgressHandler,
+  ): RequestHandle<DatastoreSummary> {
+    return this.request<DatastoreSummary>({ type: 'datastore', id: 0, content, label }, (event) => {
+      if (event.type === 'datastore-progress') onProgress?.(event.stage, event.fraction);
     });
   }
 
@@ -182,6 +207,7 @@ export class EngineClient {
       case 'loaded':
       case 'done':
       case 'compared':
+      case 'datastore-built':
         this.pending.delete(event.id);
         (p.resolve as (value: unknown) => void)(event.result);
         return;

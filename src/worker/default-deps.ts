@@ -2,6 +2,7 @@
  * The real dependencies of the engine host: the runtime's model loader and a monotonic clock. Kept apart from
  * engine-host.ts so that tests can run the host with fake models without pulling in onnxruntime-web.
  */
+import { fetchDatastore, type LoadedDatastore } from '../runtime/datastore';
 import { ModelLoadError } from '../runtime/errors';
 import { loadModelPair } from '../runtime/load';
 import { parseModelSource } from '../runtime/source';
@@ -45,8 +46,23 @@ export async function loadPairWithFallback(
   }
 }
 
+/**
+ * The `datastore.bin` the target folder ships (null when it has none), read from the same source and base URL the
+ * models were loaded from; its download shows as one more file of the target.
+ */
+export function loadShippedDatastore(
+  req: LoadRequest,
+  options: { onProgress: (p: LoadProgress) => void; onIndex: (fraction: number) => void; signal: AbortSignal },
+): Promise<LoadedDatastore | null> {
+  return fetchDatastore(parseModelSource(req.target, { baseUrl: req.baseUrl }), {
+    read: { signal: options.signal, onProgress: (p) => options.onProgress({ role: 'target', ...p }) },
+    onProgress: (_stage, fraction) => options.onIndex(fraction),
+  });
+}
+
 /** Host dependencies backed by the runtime (onnxruntime-web; WebGPU or WASM as requested). */
 export const runtimeDeps: HostDeps = {
   loadPair: loadPairWithFallback,
+  loadDatastore: loadShippedDatastore,
   now: () => performance.now(),
 };

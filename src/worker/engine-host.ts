@@ -3,14 +3,17 @@
  * with events. It holds no DOM or worker globals, so the same code runs inside the Web Worker (engine.worker.ts)
  * and on the main thread in tests (client.ts's in-process client).
  */
+import { InvalidSettingError } from '../core/errors';
 import { generate } from '../core/generate';
 import type { StepRecord } from '../core/step';
-import { formatStrategy, parseStrategy } from '../core/strategy';
+import { formatStrategy, parseStrategy, sourcesOf } from '../core/strategy';
+import { datastoreFromUser, type LoadedDatastore } from '../runtime/datastore';
 import type { LoadedModel, LoadProgress, TextTokenizer } from '../runtime/types';
 import { AutoBudgets } from './auto-budget';
 import {
   toErrorInfo,
   type CompareRequest,
+  type DatastoreSummary,
   type DecodeSettings,
   type EngineEvent,
   type EngineRequest,
@@ -33,6 +36,14 @@ export interface HostDeps {
     req: LoadRequest,
     options: { onProgress: (p: LoadProgress) => void; signal: AbortSignal },
   ): Promise<LoadedPair>;
+  /**
+   * The corpus datastore the target folder of `req` ships, indexed (`onIndex`: fraction done); null when it has none.
+   * Absent: no shipped datastore is looked for.
+   */
+  loadDatastore?(
+    req: LoadRequest,
+    options: { onProgress: (p: LoadProgress) => void; onIndex: (fraction: number) => void; signal: AbortSignal },
+  ): Promise<LoadedDatastore | null>;
   /** Milliseconds, monotonic. */
   now(): number;
 }
@@ -52,9 +63,24 @@ interface Active {
 /** Tokens of a warm-up run before a comparison (JIT, WASM and kernel warm-up would otherwise skew the first row). */
 const WARMUP_TOKENS = 4;
 
+/** The loaded pair with what belongs to it: the auto-budget state, and the corpus datastore tokenized for it. */
+interface HeldPair {
+  key: string;
+  value: LoadedPair;
+  auto: AutoBudgets;
+  datastore: LoadedDatastore | null;
+  /** Why the shipped datastore could not be used, if it could not. */
+  datastoreError: string | null;
+}
+
+/** What the page is told about a datastore (the index itself stays in the engine). */
+export function datastoreSummary(d: LoadedDatastore): DatastoreSummary {
+  return { label: d.label, tokens: d.tokens, buildMs: d.buildMs, memoryBytes: d.memoryBytes };
+}
+
 /** Runs engine requests; one model pair is loaded at a time and one run uses it at a time. */
 export class EngineHost {
-  private pair: { key: string; value: LoadedPair; auto: AutoBudgets } | null = null;
+  private pair: HeldPair | null = null;
   private readonly active = new Map<number, Active>();
   /** Id of the run or comparison using the models, if any (runs share the models' caches, so they cannot overlap). */
   private runningId: number | null = null;
@@ -76,21 +102,29 @@ export class EngineHost {
       case 'compare':
         void this.track(req.id, (signal) => this.compare(req.id, req.compare, signal));
         return;
-      case 'next': {
-        const a = this.active.get(req.id);
-        if (a && req.resume) a.stepMode = false;
-        a?.release?.();
+      case 'datastore':
+        void this.track(req.id, () => this.buildDatastore(req.id, req.content, req.label));
         return;
-      }
-      case 'stop': {
-        const a = this.active.get(req.id);
-        if (a) {
-          a.controller.abort();
-          a.release?.(); // a step-mode run parked before its next step must wake up to see the abort
-        }
+      case 'next':
+        this.next(req.id, req.resume ?? false);
         return;
-      }
+      case 'stop':
+        this.stop(req.id);
+        return;
     }
+  }
+
+  private next(id: number, resume: boolean): void {
+    const a = this.active.get(id);
+    if (a && resume) a.stepMode = false;
+    a?.release?.();
+  }
+
+  private stop(id: number): void {
+    const a = this.active.get(id);
+    if (!a) return;
+    a.controller.abort();
+    a.release?.(); // a step-mode run parked before its next step must wake up to see the abort
   }
 
   private async track(id: number, work: (signal: AbortSignal) => Promise<void>): Promise<void> {
@@ -118,7 +152,9 @@ export class EngineHost {
         onProgress: (progress) => this.emit({ type: 'progress', id, progress }),
       });
       const vocab = Math.min(value.tokenizer.vocabSize, value.draft.model.vocabSize, value.target.model.vocabSize);
-      this.pair = { key, value, auto: new AutoBudgets(value.draft.model, value.target.model, vocab, this.deps.now) };
+      const auto = new AutoBudgets(value.draft.model, value.target.model, vocab, this.deps.now);
+      const shipped = await this.shippedDatastore(id, req, signal);
+      this.pair = { key, value, auto, ...shipped };
     }
     const { draft, target, tokenizer } = this.pair.value;
     const vocab: string[] = new Array<string>(tokenizer.vocabSize);
@@ -131,14 +167,57 @@ export class EngineHost {
       eosTokenIds: [...tokenizer.eosTokenIds],
       hasChatTemplate: tokenizer.applyChatTemplate !== null,
       elapsedMs: this.deps.now() - t0,
+      datastore: this.pair.datastore ? datastoreSummary(this.pair.datastore) : null,
+      datastoreError: this.pair.datastoreError,
     };
     this.emit({ type: 'loaded', id, result });
   }
 
-  private requirePair(): LoadedPair & { auto: AutoBudgets } {
+  /**
+   * The datastore the target folder ships, if any. Only an abort fails the load: the models work without a
+   * datastore, so a broken file is reported (`datastoreError`) instead.
+   */
+  private async shippedDatastore(
+    id: number,
+    req: LoadRequest,
+    signal: AbortSignal,
+  ): Promise<{ datastore: LoadedDatastore | null; datastoreError: string | null }> {
+    if (!this.deps.loadDatastore) return { datastore: null, datastoreError: null };
+    try {
+      const datastore = await this.deps.loadDatastore(req, {
+        signal,
+        onProgress: (progress) => this.emit({ type: 'progress', id, progress }),
+        onIndex: (fraction) => this.emit({ type: 'datastore-progress', id, stage: 'index', fraction }),
+      });
+      return { datastore, datastoreError: null };
+    } catch (e) {
+      if (signal.aborted) throw e;
+      const { name, message } = toErrorInfo(e);
+      return { datastore: null, datastoreError: `${name === 'Error' ? '' : `${name}: `}${message}` };
+    }
+  }
+
+  /** Builds a datastore from the user's text or file with the pair's tokenizer; it replaces the one held. */
+  private async buildDatastore(id: number, content: string | Uint8Array, label: string): Promise<void> {
+    const held = this.pair;
+    if (!held)
+      throw new Error('no models are loaded: a datastore is tokenized with the pair’s tokenizer, load it first');
+    if (this.runningId !== null) throw new Error('a run is in progress: stop it before building a datastore');
+    const built = await datastoreFromUser(content, held.value.tokenizer, {
+      label,
+      now: () => this.deps.now(),
+      onProgress: (stage, fraction) => this.emit({ type: 'datastore-progress', id, stage, fraction }),
+    });
+    if (this.pair !== held) throw new Error('other models were loaded meanwhile: build the datastore again');
+    held.datastore = built;
+    held.datastoreError = null;
+    this.emit({ type: 'datastore-built', id, result: datastoreSummary(built) });
+  }
+
+  private requirePair(): RunPair {
     if (!this.pair) throw new Error('no models are loaded: load a model pair first');
     if (this.runningId !== null) throw new Error('another run is in progress: stop it first');
-    return { ...this.pair.value, auto: this.pair.auto };
+    return { ...this.pair.value, auto: this.pair.auto, datastore: this.pair.datastore };
   }
 
   private async generate(id: number, req: GenerateRequest, signal: AbortSignal): Promise<void> {
@@ -167,7 +246,10 @@ export class EngineHost {
     const pair = this.requirePair();
     if (req.strategies.length === 0) throw new Error('compare needs at least one strategy');
     if (req.prompts.length === 0) throw new Error('compare needs at least one prompt');
-    for (const s of req.strategies) parseStrategy(s); // fail before any work, naming the bad entry
+    for (const s of req.strategies) {
+      // Fail before any work, naming the bad entry.
+      if (sourcesOf(parseStrategy(s)).includes('corpus') && !pair.datastore) throw noDatastore(s);
+    }
     this.runningId = id;
     try {
       const warm = [...new Set(['ar', req.strategies.find((s) => s !== 'ar') ?? 'ar'])];
@@ -195,7 +277,7 @@ export class EngineHost {
 
   /** One generation from a fresh cache; returns the result and every step record. */
   private async runOnce(
-    pair: LoadedPair & { auto: AutoBudgets },
+    pair: RunPair,
     settings: DecodeSettings & { prompt: string; chat: boolean },
     strategyText: string,
     maxNewTokens: number,
@@ -220,6 +302,7 @@ export class EngineHost {
       const out = await generate({
         draft: pair.draft.model,
         target: pair.target.model,
+        datastore: pair.datastore?.index ?? null,
         prompt: promptIds,
         strategy,
         params,
@@ -260,6 +343,17 @@ export class EngineHost {
     };
     return { result, steps };
   }
+}
+
+/** What a run reads: the pair, its auto-budget state and its corpus datastore. */
+type RunPair = LoadedPair & { auto: AutoBudgets; datastore: LoadedDatastore | null };
+
+function noDatastore(strategy: string): InvalidSettingError {
+  return new InvalidSettingError(
+    'datastore',
+    `strategy ${strategy} drafts from a corpus datastore, and none is loaded: the target ships none, so build one ` +
+      'from a text first',
+  );
 }
 
 /** Frees a pair's onnxruntime sessions (and GPU buffers) where the model owns any. */

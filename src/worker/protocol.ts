@@ -6,6 +6,20 @@
 import type { StepRecord } from '../core/step';
 import type { BackendInfo, LlamaConfig, LoadProgress } from '../runtime/types';
 
+/** Stages of a datastore build the engine reports: tokenizing a text, indexing the tokens (suffix array). */
+export type DatastoreStage = 'tokenize' | 'index';
+
+/** A corpus datastore the engine holds for `@corpus` strategies, as the page sees it. */
+export interface DatastoreSummary {
+  /** Where it came from, e.g. the URL of the target's `datastore.bin`, or `pasted text (1.2 KB)`. */
+  label: string;
+  tokens: number;
+  /** Wall time to tokenize (text only) and index, ms. */
+  buildMs: number;
+  /** Bytes the index holds. */
+  memoryBytes: number;
+}
+
 /** Which backend the page asks for; `auto` = WebGPU when the browser has it, else WASM. */
 export type BackendRequest = 'auto' | 'webgpu' | 'wasm';
 
@@ -53,7 +67,12 @@ export type EngineRequest =
   /** Release a step-mode run waiting before its next target call; `resume` leaves step mode for the rest of it. */
   | { type: 'next'; id: number; resume?: boolean }
   /** Abort the request `id` (a load, run or comparison); it ends with a `stopped` result within one step. */
-  | { type: 'stop'; id: number };
+  | { type: 'stop'; id: number }
+  /**
+   * Build a corpus datastore with the loaded pair's tokenizer from a user's text, or a file's bytes (UTF-8 text, or a
+   * datastore file starting with "SDNG"); on success it replaces the datastore the engine held.
+   */
+  | { type: 'datastore'; id: number; content: string | Uint8Array; label: string };
 
 /** What the page needs to know about one loaded model. */
 export interface ModelSummary {
@@ -73,6 +92,13 @@ export interface LoadResult {
   hasChatTemplate: boolean;
   /** Load time in ms (0 when the pair was already loaded). */
   elapsedMs: number;
+  /**
+   * The corpus datastore `@corpus` strategies draft from: the one the target folder ships (`datastore.bin`), or one
+   * built since for this pair; null when there is none.
+   */
+  datastore: DatastoreSummary | null;
+  /** Why the target's shipped `datastore.bin` could not be used (null when it was, or when there is none). */
+  datastoreError: string | null;
 }
 
 /** Why a run ended (mirrors the engine's `stopReason`). */
@@ -122,7 +148,11 @@ export type EngineEvent =
   | { type: 'compare-run'; id: number; run: number; result: RunResult; steps: StepRecord[] }
   /** A step-mode run is waiting for `next`. */
   | { type: 'waiting'; id: number; stepIndex: number }
+  /** Progress of a datastore build (`datastore` requests, and the shipped datastore's indexing during `load`). */
+  | { type: 'datastore-progress'; id: number; stage: DatastoreStage; fraction: number }
   | { type: 'loaded'; id: number; result: LoadResult }
+  /** Answer to `datastore`: the datastore the engine now holds. */
+  | { type: 'datastore-built'; id: number; result: DatastoreSummary }
   | { type: 'done'; id: number; result: RunResult }
   | { type: 'compared'; id: number; result: CompareResult }
   | { type: 'error'; id: number; error: EngineErrorInfo };

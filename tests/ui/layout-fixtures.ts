@@ -81,3 +81,16 @@ export function rootOnlyStep(index: number, bonus: number): StepRecord {
     timings: { draft: 0, verify: 1, tree: 0, commit: 0, sampling: 0, total: 1 },
   };
 }
+
+/**
+ * sampleStep with table sources: the root's children (1, 2) drawn by the context lookup, node 1's children (3, 4) by
+ * the corpus datastore, node 3's child (5) by the draft model, node 4's child (6) by the corpus. The accepted tokens
+ * are 11 (context) and 14 (corpus), then the bonus 17.
+ */
+export function mixedStep(index = 0, overrides: Partial<StepRecord> = {}): StepRecord {
+  const step = sampleStep(index, overrides);
+  return {
+    ...step,
+    tree: { ...step.tree, sources: [null, 'context', 'context', 'corpus', 'corpus', 'model', 'corpus'] },
+  };
+}

@@ -2,7 +2,8 @@
 import { cleanup, fireEvent, render } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { TokenStream } from '../../src/ui/output/TokenStream';
-import { EVIL, rootOnlyStep, sampleStep, tokenText } from './layout-fixtures';
+import { SOURCE_BACKGROUNDS, SOURCE_COLORS, TOKEN_BACKGROUNDS } from '../../src/ui/theme';
+import { EVIL, mixedStep, rootOnlyStep, sampleStep, tokenText } from './layout-fixtures';
 
 afterEach(cleanup);
 
@@ -22,12 +23,12 @@ describe('TokenStream', () => {
     expect(container.querySelector('.tok-prompt')!.textContent).toBe('Once');
     const toks = Array.from(container.querySelectorAll('.tok'));
     expect(toks.map((t) => t.className)).toEqual([
-      'tok tok-accepted',
-      'tok tok-accepted',
+      'tok tok-accepted tok-src-model',
+      'tok tok-accepted tok-src-model',
       'tok tok-bonus',
       'tok tok-bonus',
-      'tok tok-accepted',
-      'tok tok-accepted',
+      'tok tok-accepted tok-src-model',
+      'tok tok-accepted tok-src-model',
     ]);
     expect(toks.map((t) => t.getAttribute('data-step'))).toEqual(['0', '0', '0', '1', '2', '2']);
     expect(container.querySelector('.token-stream-text')!.textContent).toBe(`Once cat\n mat${EVIL} cat\n`);
@@ -35,7 +36,7 @@ describe('TokenStream', () => {
     const accepted = toks[0] as HTMLElement;
     const bonus = toks[2] as HTMLElement;
     expect(accepted.style.background).not.toBe(bonus.style.background);
-    expect(container.querySelector('.token-stream-summary')!.textContent).toMatch(/accepted draft token \(4\)/);
+    expect(container.querySelector('.token-stream-summary')!.textContent).toMatch(/accepted: draft model \(4\)/);
   });
 
   it('calls onSelectStep on click and Enter, and highlights on hover / focus', () => {
@@ -71,5 +72,44 @@ describe('TokenStream', () => {
     expect(container.querySelector('.step-selected')!.getAttribute('data-step')).toBe('1');
     expect(toks[3].getAttribute('tabindex')).toBe('0');
     expect(toks[3].getAttribute('aria-pressed')).toBe('true');
+  });
+
+  it('colours accepted tokens by the source that drew them, keeps the bonus colour, and says which is which', () => {
+    const { container } = render(
+      <TokenStream
+        promptText="Once"
+        steps={[mixedStep(0), sampleStep(1)]}
+        tokenText={tokenText}
+        selectedStep={null}
+        onSelectStep={() => {}}
+      />,
+    );
+    const toks = Array.from(container.querySelectorAll<HTMLElement>('.tok'));
+    expect(toks.map((t) => t.getAttribute('data-source'))).toEqual([
+      'context',
+      'corpus',
+      'target',
+      'model',
+      'model',
+      'target',
+    ]);
+    expect(toks[0].className).toBe('tok tok-accepted tok-src-context');
+    const bg = (color: string) => {
+      const probe = document.createElement('span');
+      probe.style.background = color;
+      return probe.style.background;
+    };
+    expect(toks[0].style.background).toBe(bg(SOURCE_BACKGROUNDS.context));
+    expect(toks[1].style.background).toBe(bg(SOURCE_BACKGROUNDS.corpus));
+    expect(toks[2].style.background).toBe(bg(TOKEN_BACKGROUNDS.bonus));
+    expect(toks[3].style.background).toBe(bg(SOURCE_BACKGROUNDS.model));
+    expect(new Set([SOURCE_COLORS.context, SOURCE_COLORS.corpus, SOURCE_COLORS.model]).size).toBe(3);
+    expect(toks[0].getAttribute('title')).toBe('step 0 · accepted draft token (context lookup) · id 11');
+    const legend = container.querySelector('.token-stream-summary')!.textContent!;
+    expect(legend).toContain('accepted: context lookup (1)');
+    expect(legend).toContain('accepted: corpus datastore (1)');
+    expect(legend).toContain('accepted: draft model (2)');
+    expect(legend).toContain('target (bonus) token (2)');
+    expect(legend.indexOf('context')).toBeLessThan(legend.indexOf('corpus'));
   });
 });

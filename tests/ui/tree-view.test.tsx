@@ -1,8 +1,9 @@
 // @vitest-environment jsdom
 import { act, cleanup, fireEvent, render } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
+import { SOURCE_COLORS, TOKEN_COLORS } from '../../src/ui/theme';
 import { TreeView } from '../../src/ui/tree/TreeView';
-import { EVIL, rootOnlyStep, sampleStep, tokenText } from './layout-fixtures';
+import { EVIL, mixedStep, rootOnlyStep, sampleStep, tokenText } from './layout-fixtures';
 
 afterEach(cleanup);
 
@@ -123,5 +124,33 @@ describe('TreeView', () => {
     expect(legend.textContent).toContain('accepted draft token');
     expect(legend.textContent).toContain('target (bonus) token');
     expect(legend.textContent).toContain('rejected draft token');
+  });
+
+  it('rings nodes drawn by table sources in their colour, names the source on hover, and lists present sources', () => {
+    const { container } = render(<TreeView step={mixedStep()} tokenText={tokenText} width={900} />);
+    const node = (id: number) => container.querySelector(`g.node[data-node="${id}"]`)!;
+    expect(node(1).classList.contains('source-context')).toBe(true);
+    expect(node(4).classList.contains('source-corpus')).toBe(true);
+    expect(node(5).classList.contains('source-model')).toBe(true);
+    expect(node(0).getAttribute('class')).not.toMatch(/source-/);
+    expect(node(7).getAttribute('class')).not.toMatch(/source-/); // the bonus: drawn by the target
+    expect(node(1).querySelector('circle')!.getAttribute('stroke')).toBe(SOURCE_COLORS.context);
+    expect(node(4).querySelector('circle')!.getAttribute('stroke')).toBe(SOURCE_COLORS.corpus);
+    // The model's nodes keep their kind's plain outline (an unvisited node's grey one here): no ring.
+    expect(node(5).querySelector('circle')!.getAttribute('stroke')).toBe(TOKEN_COLORS.unvisited);
+    expect(node(5).querySelector('circle')!.getAttribute('stroke-width')).toBe('1.5');
+    expect(node(1).getAttribute('aria-label')).toMatch(/drawn by the context lookup/);
+    fireEvent.mouseEnter(node(4));
+    expect(container.querySelector('[role="tooltip"]')!.textContent).toContain('drawn by the corpus datastore');
+    const sources = Array.from(container.querySelectorAll('g.legend .legend-source')).map((g) => g.textContent);
+    expect(sources).toEqual(['context lookup (ring)', 'corpus datastore (ring)', 'draft model (no ring)']);
+  });
+
+  it('lists only the sources present: a model-only tree has one source entry', () => {
+    const { container } = render(<TreeView step={sampleStep()} tokenText={tokenText} width={900} />);
+    const sources = Array.from(container.querySelectorAll('g.legend .legend-source')).map((g) => g.textContent);
+    expect(sources).toEqual(['draft model (no ring)']);
+    const lone = render(<TreeView step={rootOnlyStep(0, 11)} tokenText={tokenText} width={900} />);
+    expect(lone.container.querySelectorAll('g.legend .legend-source')).toHaveLength(0);
   });
 });

@@ -2,6 +2,7 @@
  * Engine-host dependencies over the table-driven test models: a draft/target pair with a one-character-per-token
  * tokenizer, so the protocol, the store and the UI can be tested without onnxruntime.
  */
+import { datastoreFromUser } from '../../src/runtime/datastore';
 import type { LlamaConfig, LoadedModel, TextTokenizer } from '../../src/runtime/types';
 import type { HostDeps, LoadedPair } from '../../src/worker/engine-host';
 import { TableLm } from '../helpers/table-lm';
@@ -68,6 +69,11 @@ export interface FakeDepsOptions {
   failDraft?: { source: string; error: Error };
   /** Progress events to send before a load resolves. */
   files?: string[];
+  /**
+   * The text of the datastore every target "ships" (indexed with the fake tokenizer), or an Error its load throws;
+   * absent: targets ship none.
+   */
+  datastore?: string | Error;
 }
 
 /** Host deps that "load" the fake pair (recording each request) and use a real clock. */
@@ -84,6 +90,17 @@ export function fakeDeps(options: FakeDepsOptions = {}): HostDeps & { loads: str
       signal.throwIfAborted();
       if (options.failDraft && req.draft === options.failDraft.source) throw options.failDraft.error;
       return fakePair();
+    },
+    loadDatastore: async (req, { onIndex }) => {
+      const shipped = options.datastore;
+      if (shipped === undefined) return null;
+      if (shipped instanceof Error) throw shipped;
+      return datastoreFromUser(shipped, fakeTokenizer(), {
+        label: `${req.target}/datastore.bin`,
+        onProgress: (stage, f) => {
+          if (stage === 'index') onIndex(f);
+        },
+      });
     },
     now: () => performance.now(),
   };

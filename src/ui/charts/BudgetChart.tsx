@@ -1,11 +1,13 @@
 /**
  * Mean acceptance length (tau) or speedup against the draft-node budget, one line per strategy family (chain, fixed
- * trees, Sequoia, DySpec), each point labelled with its strategy. The autoregressive run is the 1.0 line.
+ * trees, Sequoia, DySpec) and draft sources (coloured by family, dashed by sources: solid for the draft model,
+ * dashed for context, dotted for corpus, dash-dot for a mix), each point labelled with its strategy. The
+ * autoregressive run is the 1.0 line.
  */
 import { max, min, scaleLinear } from 'd3';
 import { useEffect, useMemo, useRef } from 'react';
-import { budgetSeries } from '../layout/comparison';
-import type { ComparisonRow } from '../layout/comparison';
+import { budgetSeries, isDefaultSources, sourceDash, sourceKey } from '../layout/comparison';
+import type { BudgetSeries, ComparisonRow } from '../layout/comparison';
 import { FAMILY_COLORS, FAMILY_LABELS } from '../theme';
 import { ChartSvg } from './ChartSvg';
 import { chartFrame, drawAxes, drawEmpty, drawLegend, drawReference, topMarginWithLegend } from './chart-frame';
@@ -20,6 +22,16 @@ export interface BudgetChartProps {
 
 const METRIC_LABEL = { tau: 'mean acceptance length τ (tokens / step)', speedup: 'speedup (×)' } as const;
 
+/** A series' legend text: its family, and its sources unless they are the draft model alone. */
+function seriesLabel(s: BudgetSeries): string {
+  return isDefaultSources(s.sources) ? FAMILY_LABELS[s.family] : `${FAMILY_LABELS[s.family]} @${sourceKey(s.sources)}`;
+}
+
+/** A series' CSS classes: its family, and its sources unless they are the draft model alone. */
+function seriesClass(s: BudgetSeries): string {
+  return `family-${s.family}${isDefaultSources(s.sources) ? '' : ` sources-${sourceKey(s.sources)}`}`;
+}
+
 /** Line chart of a metric against the node budget, one line per family. */
 export function BudgetChart({ rows, metric, width = 520, height = 320 }: BudgetChartProps) {
   const ref = useRef<SVGGElement>(null);
@@ -27,20 +39,22 @@ export function BudgetChart({ rows, metric, width = 520, height = 320 }: BudgetC
   const title = metric === 'tau' ? 'Acceptance length vs node budget' : 'Speedup vs node budget';
   const description =
     series
-      .map(
-        (s) => `${FAMILY_LABELS[s.family]}: ${s.points.map((p) => `${p.strategy} ${p.value.toFixed(2)}`).join(', ')}`,
-      )
+      .map((s) => `${seriesLabel(s)}: ${s.points.map((p) => `${p.strategy} ${p.value.toFixed(2)}`).join(', ')}`)
       .join('; ') || 'no data';
 
   useEffect(() => {
     if (!ref.current) return;
-    const legend = series.map((s) => ({ label: FAMILY_LABELS[s.family], color: FAMILY_COLORS[s.family] }));
+    const legend = series.map((s) => ({
+      label: seriesLabel(s),
+      color: FAMILY_COLORS[s.family],
+      dash: sourceDash(s.sources),
+    }));
     const top = topMarginWithLegend(
       legend.map((l) => l.label),
       width,
     );
     const frame = chartFrame(ref.current, width, height, title, { top, right: 24, bottom: 44, left: 52 });
-    const points = series.flatMap((s) => s.points.map((p) => ({ ...p, family: s.family })));
+    const points = series.flatMap((s) => s.points.map((p) => ({ ...p, family: s.family, css: seriesClass(s) })));
     if (points.length === 0) {
       drawEmpty(frame, 'No speculative runs to compare yet');
       return;
@@ -63,17 +77,18 @@ export function BudgetChart({ rows, metric, width = 520, height = 320 }: BudgetC
       .selectAll('path.series-line')
       .data(series)
       .join('path')
-      .attr('class', (s) => `series-line family-${s.family}`)
+      .attr('class', (s) => `series-line ${seriesClass(s)}`)
       .attr('fill', 'none')
       .attr('stroke', (s) => FAMILY_COLORS[s.family])
       .attr('stroke-width', 2)
+      .attr('stroke-dasharray', (s) => sourceDash(s.sources))
       .attr('d', (s) => s.points.map((p, i) => `${i === 0 ? 'M' : 'L'}${x(p.budget)},${y(p.value)}`).join(''));
     const marks = frame.plot.append('g').attr('class', 'points');
     marks
       .selectAll('circle.point')
       .data(points)
       .join('circle')
-      .attr('class', (p) => `point family-${p.family}`)
+      .attr('class', (p) => `point ${p.css}`)
       .attr('cx', (p) => x(p.budget))
       .attr('cy', (p) => y(p.value))
       .attr('r', 4)

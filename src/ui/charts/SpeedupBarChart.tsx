@@ -1,10 +1,12 @@
 /**
  * Speedup vs the autoregressive run: one horizontal bar per strategy, with the 1.0 (no speedup) line. The chart's
  * height follows the number of rows (layout/speedup-bars.ts), so bars and labels never overlap however many
- * strategies are compared.
+ * strategies are compared. Bars are coloured by family; a strategy drafting from table sources (context, corpus)
+ * gets a lighter bar outlined with its sources' dash (as the budget chart's lines).
  */
 import { max, scaleBand, scaleLinear, select } from 'd3';
 import { useEffect, useMemo, useRef } from 'react';
+import { isDefaultSources, sourceDash, sourceKey, strategySources } from '../layout/comparison';
 import type { ComparisonRow } from '../layout/comparison';
 import { speedupBarLayout } from '../layout/speedup-bars';
 import { FAMILY_COLORS } from '../theme';
@@ -26,6 +28,12 @@ const TITLE = 'Speedup vs autoregressive decoding';
 const TITLE_X = 8;
 
 const valueText = (r: ComparisonRow): string => `${r.speedup.toFixed(2)}×`;
+
+/** Whether a row drafts from anything but the draft model alone (autoregressive rows draft nothing). */
+const tableSourced = (r: ComparisonRow): boolean => {
+  const sources = strategySources(r.strategy);
+  return sources.length > 0 && !isDefaultSources(sources);
+};
 
 /** Bar chart of each strategy's speedup (bars coloured by family). */
 export function SpeedupBarChart({ rows, width = 520, height }: SpeedupBarChartProps) {
@@ -75,14 +83,25 @@ export function SpeedupBarChart({ rows, width = 520, height }: SpeedupBarChartPr
       .selectAll('rect.bar')
       .data(data)
       .join('rect')
-      .attr('class', (r) => `bar bar-${r.family}`)
+      .attr(
+        'class',
+        (r) => `bar bar-${r.family}${tableSourced(r) ? ` bar-sources-${sourceKey(strategySources(r.strategy))}` : ''}`,
+      )
       .attr('x', 0)
       .attr('y', (_, i) => layout.rows[i].barY)
       .attr('width', (r) => x(Math.max(0, r.speedup)))
       .attr('height', layout.barHeight)
       .attr('fill', (r) => FAMILY_COLORS[r.family])
+      .attr('fill-opacity', (r) => (tableSourced(r) ? 0.55 : null))
+      .attr('stroke', (r) => (tableSourced(r) ? FAMILY_COLORS[r.family] : null))
+      .attr('stroke-width', (r) => (tableSourced(r) ? 1.5 : null))
+      .attr('stroke-dasharray', (r) => (tableSourced(r) ? sourceDash(strategySources(r.strategy)) : null))
       .append('title')
-      .text((r) => `${r.strategy}: ${valueText(r)} (τ ${r.tau.toFixed(2)}, ${r.tokensPerSecond.toFixed(1)} tok/s)`);
+      .text(
+        (r) =>
+          `${r.strategy}: ${valueText(r)} (τ ${r.tau.toFixed(2)}, ${r.tokensPerSecond.toFixed(1)} tok/s; ` +
+          `drafts from ${sourceKey(strategySources(r.strategy))})`,
+      );
     bars
       .selectAll('text.value')
       .data(data)

@@ -139,7 +139,15 @@ export function topMarginWithLegend(labels: readonly string[], width: number, le
 }
 
 /** Draws a legend of coloured line swatches under the title (reserve room with topMarginWithLegend). */
-export function drawLegend(frame: Frame, entries: readonly { label: string; color: string; dashed?: boolean }[]): void {
+export function drawLegend(
+  frame: Frame,
+  entries: readonly {
+    label: string;
+    color: string;
+    dashed?: boolean;
+    /** a dash pattern (wins over `dashed`) */ dash?: string | null;
+  }[],
+): void {
   const width = frame.innerWidth + frame.margin.right - 8;
   const { items } = legendLayout(
     entries.map((e) => e.label),
@@ -164,7 +172,7 @@ export function drawLegend(frame: Frame, entries: readonly { label: string; colo
     .attr('y2', 6)
     .attr('stroke', (d) => d.color)
     .attr('stroke-width', 2.5)
-    .attr('stroke-dasharray', (d) => (d.dashed ? '4 3' : null));
+    .attr('stroke-dasharray', (d) => d.dash ?? (d.dashed ? '4 3' : null));
   item
     .append('text')
     .attr('x', 18)

@@ -1,9 +1,10 @@
 /**
  * Rows of a strategy comparison (one benchmark run per strategy on the same prompt and backend) and the pure
- * helpers the comparison charts use: which family a strategy belongs to, its node budget, and the series to draw.
+ * helpers the comparison charts use: which family a strategy belongs to, where it drafts from, its node budget, and
+ * the series to draw.
  */
-import { branchingNodes, nodeBudget, parseStrategy } from '../../core/strategy';
-import type { Strategy } from '../../core/strategy';
+import { branchingNodes, DEFAULT_SOURCES, nodeBudget, parseStrategy, sourcesOf } from '../../core/strategy';
+import type { DraftSourceName, Strategy } from '../../core/strategy';
 
 /** Strategy families, as the charts group them. */
 export type Family = 'ar' | 'chain' | 'tree' | 'sequoia' | 'dyspec' | 'dyspec-cal';
@@ -39,6 +40,63 @@ export function familyOf(strategy: string): Family {
   if (s.includes('sequoia')) return 'sequoia';
   if (s.startsWith('chain') || s.startsWith('spec') || s.includes('gamma')) return 'chain';
   return 'tree';
+}
+
+/**
+ * The draft sources of a strategy, read with the engine's parser (`chain:4@context` → context); none for `ar`.
+ * Names outside the engine's grammar (loose benchmark names) draft from the model, unless they are autoregressive.
+ */
+export function strategySources(strategy: string): readonly DraftSourceName[] {
+  try {
+    return sourcesOf(parseStrategy(strategy));
+  } catch {
+    return familyOf(strategy) === 'ar' ? [] : DEFAULT_SOURCES;
+  }
+}
+
+/** The sources as one key and label, e.g. `context+model`; `target only` for none (autoregressive). */
+export function sourceKey(sources: readonly DraftSourceName[]): string {
+  return sources.length === 0 ? 'target only' : sources.join('+');
+}
+
+/** Whether sources are the default (the draft model alone). */
+export function isDefaultSources(sources: readonly DraftSourceName[]): boolean {
+  return sources.length === 1 && sources[0] === 'model';
+}
+
+/**
+ * The dash pattern of a line drawn for strategies with these sources: solid for the draft model alone, dashed for
+ * context, dotted for corpus, dash-dot for any mix.
+ */
+export function sourceDash(sources: readonly DraftSourceName[]): string | null {
+  if (sources.length <= 1 && (sources[0] ?? 'model') === 'model') return null;
+  if (sources.length === 1) return sources[0] === 'context' ? '6 3' : '2 3';
+  return '8 3 2 3';
+}
+
+/** Rows of one source group. */
+export interface SourceGroup<R> {
+  /** `sourceKey` of the group's sources. */
+  key: string;
+  sources: readonly DraftSourceName[];
+  rows: R[];
+}
+
+/**
+ * Rows grouped by their strategy's draft sources: the autoregressive group first (the reference), then the groups
+ * in the order they first appear; rows keep their order within a group.
+ */
+export function groupBySource<R extends { strategy: string }>(rows: readonly R[]): SourceGroup<R>[] {
+  const groups = new Map<string, SourceGroup<R>>();
+  for (const row of rows) {
+    const sources = strategySources(row.strategy);
+    const key = sourceKey(sources);
+    let group = groups.get(key);
+    if (!group) groups.set(key, (group = { key, sources, rows: [] }));
+    group.rows.push(row);
+  }
+  const all = [...groups.values()];
+  return [...all.filter((g) => g.sources.length === 0), ...all.filter((g) => g.sources.length > 0)];
 }
 
 /** Number of nodes of a fixed tree with this branching vector (the engine's count). */
@@ -82,25 +140,30 @@ export function budgetOf(strategy: string, meanTreeSize?: number): number {
   return Number(family === 'sequoia' ? ints[0] : ints[ints.length - 1]);
 }
 
-/** One family's points for the budget chart, sorted by budget. */
+/** One family's points for the budget chart with one set of draft sources, sorted by budget. */
 export interface BudgetSeries {
   family: Family;
+  /** The draft sources of every strategy of the series. */
+  sources: readonly DraftSourceName[];
   points: { strategy: string; budget: number; value: number }[];
 }
 
 /**
- * Groups rows into one series per family (autoregressive left out: it is the 1.0 reference), in FAMILIES order,
- * sorted by budget; rows with a non-finite budget or value are dropped.
+ * Groups rows into one series per family and draft sources (autoregressive left out: it is the 1.0 reference), in
+ * FAMILIES order, then sources in the order they first appear, sorted by budget; rows with a non-finite budget or
+ * value are dropped. So `chain:4` and `chain:4@context` are two lines, not one.
  */
 export function budgetSeries(rows: readonly ComparisonRow[], metric: 'tau' | 'speedup'): BudgetSeries[] {
   const out: BudgetSeries[] = [];
   for (const family of FAMILIES) {
     if (family === 'ar') continue;
-    const points = rows
-      .filter((r) => r.family === family && Number.isFinite(r.budget) && Number.isFinite(r[metric]))
-      .map((r) => ({ strategy: r.strategy, budget: r.budget, value: r[metric] }))
-      .sort((a, b) => a.budget - b.budget);
-    if (points.length > 0) out.push({ family, points });
+    const usable = rows.filter((r) => r.family === family && Number.isFinite(r.budget) && Number.isFinite(r[metric]));
+    for (const group of groupBySource(usable)) {
+      const points = group.rows
+        .map((r) => ({ strategy: r.strategy, budget: r.budget, value: r[metric] }))
+        .sort((a, b) => a.budget - b.budget);
+      out.push({ family, sources: group.sources, points });
+    }
   }
   return out;
 }

@@ -1,8 +1,10 @@
 /**
  * The view model of one step's token tree: every tree node classified for drawing (root, accepted path, rejected,
- * unvisited) plus one extra node for the target's bonus token, attached to the last accepted node.
+ * unvisited) with the draft source that drew it, plus one extra node for the target's bonus token, attached to the
+ * last accepted node; and the tree's legend entries.
  */
 import type { NodeDecision, StepRecord } from '../../core/step';
+import { DRAFT_SOURCES, type DraftSourceName } from '../../core/strategy';
 import { displayToken, formatProb } from './display-token';
 
 /** How a node is drawn. */
@@ -34,6 +36,8 @@ export interface TreeViewNode {
   estimate: number | null;
   /** The verifier's decision, or 'bonus'. */
   decision: NodeDecision | 'bonus';
+  /** The draft source that drew the node (its parent's expansion); null for the root and the bonus. */
+  source: DraftSourceName | null;
   /** For the bonus: whether it made it into the output (false when the run was cut at EOS / max tokens). */
   emitted: boolean;
 }
@@ -79,6 +83,7 @@ export function stepTreeNodes(step: StepRecord, tokenText: (id: number) => strin
       rank: isRoot ? null : (tree.ranks[i] ?? null),
       estimate: isRoot ? null : (tree.estimates[i] ?? null),
       decision,
+      source: isRoot ? null : (tree.sources?.[i] ?? 'model'),
       emitted: false,
     });
   }
@@ -97,6 +102,7 @@ export function stepTreeNodes(step: StepRecord, tokenText: (id: number) => strin
     rank: null,
     estimate: null,
     decision: 'bonus',
+    source: null,
     emitted: step.emitted.length >= path.length,
   });
   return nodes;
@@ -110,15 +116,57 @@ const DECISION_TEXT: Record<TreeNodeKind, string> = {
   bonus: 'bonus: sampled by the target after the accepted path',
 };
 
+const SOURCE_TEXT: Record<DraftSourceName, string> = {
+  model: 'drawn by the draft model',
+  context: 'drawn by the context lookup (prompt and output so far)',
+  corpus: 'drawn by the corpus datastore',
+};
+
 /**
  * The tooltip lines of a node, also used (joined) as its accessible label. Plain text.
  */
 export function describeNode(node: TreeViewNode): string[] {
   const lines = [`token ${JSON.stringify(node.text)} (id ${node.tokenId})`, DECISION_TEXT[node.kind]];
+  if (node.source !== null) lines.push(SOURCE_TEXT[node.source]);
   if (node.kind === 'bonus' && !node.emitted) lines.push('not emitted: the run stopped at EOS / max tokens');
   if (node.draftProb !== null) lines.push(`draft q = ${formatProb(node.draftProb)}`);
   if (node.targetProb !== null) lines.push(`target p = ${formatProb(node.targetProb)}`);
   if (node.rank !== null) lines.push(`rank ${node.rank} among siblings`);
   if (node.estimate !== null) lines.push(`estimate ${formatProb(node.estimate)}`);
   return lines;
+}
+
+/** The draft sources that drew some node of the tree, in canonical order. */
+export function treeSources(nodes: readonly TreeViewNode[]): DraftSourceName[] {
+  return DRAFT_SOURCES.filter((s) => nodes.some((n) => n.source === s));
+}
+
+/** One entry of the tree's legend: a node kind, the size rule, or a draft source (how its nodes are ringed). */
+export type TreeLegendEntry =
+  | { type: 'kind'; kind: TreeNodeKind; label: string }
+  | { type: 'size'; label: string }
+  | { type: 'source'; source: DraftSourceName; label: string };
+
+const LEGEND_KINDS: readonly TreeNodeKind[] = ['root', 'accepted', 'rejected', 'unvisited', 'bonus'];
+
+/**
+ * The legend of a tree: every node kind, the size rule, then one entry per draft source present (table sources
+ * ring their nodes in their colour; the draft model's nodes have none).
+ * @param kindLabels the legend text of each node kind
+ * @param sourceLabels the name of each source
+ */
+export function treeLegend(
+  sources: readonly DraftSourceName[],
+  kindLabels: Readonly<Record<TreeNodeKind, string>>,
+  sourceLabels: Readonly<Record<DraftSourceName, string>>,
+): TreeLegendEntry[] {
+  return [
+    ...LEGEND_KINDS.map((kind) => ({ type: 'kind' as const, kind, label: kindLabels[kind] })),
+    { type: 'size', label: 'size ∝ draft probability q' },
+    ...sources.map((source) => ({
+      type: 'source' as const,
+      source,
+      label: `${sourceLabels[source]} (${source === 'model' ? 'no ring' : 'ring'})`,
+    })),
+  ];
 }

@@ -1,14 +1,24 @@
 /**
- * The output as running text: the prompt, then each step's emitted tokens, coloured by origin (accepted draft token
- * vs the target's bonus token). Hovering or focusing a token highlights its step; click or Enter selects the step.
+ * The output as running text: the prompt, then each step's emitted tokens, coloured by origin (accepted draft tokens
+ * in the colour of the source that drew them: draft model, context lookup or corpus datastore; the target's bonus
+ * token in its own). Hovering or focusing a token highlights its step; click or Enter selects the step.
  * Token text is rendered as React text nodes only.
  */
 import { memo, useCallback, useMemo, useState } from 'react';
 import type { FocusEvent, KeyboardEvent, MouseEvent } from 'react';
 import type { StepRecord } from '../../core/step';
 import { displayToken } from '../layout/display-token';
-import { emittedKinds } from '../layout/token-stream';
-import { CHART_COLORS, MONO_FONT_FAMILY, TOKEN_BACKGROUNDS, TOKEN_COLORS, TOKEN_LABELS } from '../theme';
+import { emittedSources, legendSources, streamCounts } from '../layout/token-stream';
+import {
+  CHART_COLORS,
+  MONO_FONT_FAMILY,
+  SOURCE_BACKGROUNDS,
+  SOURCE_COLORS,
+  SOURCE_LABELS,
+  TOKEN_BACKGROUNDS,
+  TOKEN_COLORS,
+  TOKEN_LABELS,
+} from '../theme';
 
 /** Props of TokenStream. */
 export interface TokenStreamProps {
@@ -37,7 +47,7 @@ function streamText(text: string): string {
 
 /** One step's tokens; re-renders only when its own highlight or selection changes. */
 const StepTokens = memo(function StepTokens({ step, position, tokenText, highlighted, selected }: StepTokensProps) {
-  const kinds = emittedKinds(step);
+  const sources = emittedSources(step);
   const className = `step${highlighted ? ' step-highlighted' : ''}${selected ? ' step-selected' : ''}`;
   return (
     <span
@@ -54,21 +64,23 @@ const StepTokens = memo(function StepTokens({ step, position, tokenText, highlig
       }}
     >
       {step.emitted.map((id, i) => {
-        const kind = kinds[i];
+        const source = sources[i];
         const text = tokenText(id);
+        const origin = source ? `${TOKEN_LABELS.accepted} (${SOURCE_LABELS[source]})` : TOKEN_LABELS.bonus;
         return (
           <span
             key={i}
-            className={`tok tok-${kind}`}
+            className={source ? `tok tok-accepted tok-src-${source}` : 'tok tok-bonus'}
             data-step={position}
+            data-source={source ?? 'target'}
             tabIndex={0}
             role="button"
             aria-pressed={selected}
-            aria-label={`step ${step.index}, ${TOKEN_LABELS[kind]}: ${displayToken(text)}`}
-            title={`step ${step.index} · ${TOKEN_LABELS[kind]} · id ${id}`}
+            aria-label={`step ${step.index}, ${origin}: ${displayToken(text)}`}
+            title={`step ${step.index} · ${origin} · id ${id}`}
             style={{
-              background: TOKEN_BACKGROUNDS[kind],
-              borderBottom: `2px solid ${TOKEN_COLORS[kind]}`,
+              background: source ? SOURCE_BACKGROUNDS[source] : TOKEN_BACKGROUNDS.bonus,
+              borderBottom: `2px solid ${source ? SOURCE_COLORS[source] : TOKEN_COLORS.bonus}`,
               cursor: 'pointer',
             }}
           >
@@ -92,17 +104,7 @@ function stepOf(target: EventTarget | null): number | null {
 /** The prompt and the generated tokens, coloured by origin. */
 export function TokenStream({ promptText, steps, tokenText, selectedStep, onSelectStep }: TokenStreamProps) {
   const [hovered, setHovered] = useState<number | null>(null);
-  const counts = useMemo(() => {
-    let accepted = 0;
-    let bonus = 0;
-    for (const s of steps) {
-      for (const k of emittedKinds(s)) {
-        if (k === 'accepted') accepted++;
-        else bonus++;
-      }
-    }
-    return { accepted, bonus };
-  }, [steps]);
+  const counts = useMemo(() => streamCounts(steps), [steps]);
 
   const onOver = useCallback((e: MouseEvent | FocusEvent) => setHovered(stepOf(e.target)), []);
   const onOut = useCallback(() => setHovered(null), []);
@@ -127,9 +129,17 @@ export function TokenStream({ promptText, steps, tokenText, selectedStep, onSele
   return (
     <div className="token-stream">
       <p className="token-stream-summary" style={{ margin: '0 0 4px', fontSize: 12, color: CHART_COLORS.axis }}>
-        <Swatch color={TOKEN_COLORS.prompt} /> {TOKEN_LABELS.prompt} <Swatch color={TOKEN_COLORS.accepted} />{' '}
-        {TOKEN_LABELS.accepted} ({counts.accepted}) <Swatch color={TOKEN_COLORS.bonus} /> {TOKEN_LABELS.bonus} (
-        {counts.bonus})
+        <span className="legend-entry">
+          <Swatch color={TOKEN_COLORS.prompt} /> {TOKEN_LABELS.prompt}
+        </span>
+        {legendSources(counts).map((source) => (
+          <span key={source} className="legend-entry" data-source={source}>
+            <Swatch color={SOURCE_COLORS[source]} /> accepted: {SOURCE_LABELS[source]} ({counts.accepted[source]})
+          </span>
+        ))}
+        <span className="legend-entry">
+          <Swatch color={TOKEN_COLORS.bonus} /> {TOKEN_LABELS.bonus} ({counts.bonus})
+        </span>
       </p>
       <div
         className="token-stream-text"

@@ -1,12 +1,15 @@
 /**
  * Compare view: run a list of strategies on the same prompt and settings, then chart them: speedup vs
- * autoregressive per strategy, tau and speedup vs node budget (fixed and dynamic trees as separate lines),
- * acceptance rate by depth, and the draft's calibration (draft probability vs observed acceptance).
+ * autoregressive per strategy, tau and speedup vs node budget (fixed and dynamic trees as separate lines, and one
+ * line per set of draft sources), acceptance rate by depth, and the draft's calibration (draft probability vs
+ * observed acceptance). The table groups the strategies by where they draft from (a `source` column).
  */
 import { useId, useMemo, useRef, useState, type ReactNode } from 'react';
+import { datastoreBlocker } from '../../store/datastore-slice';
 import { useApp } from '../../store/store';
 import { BudgetChart, CalibrationChart, DepthAcceptanceChart, SpeedupBarChart } from '../charts';
 import { calibrationBins } from '../layout/calibration';
+import { groupBySource } from '../layout/comparison';
 import { comparisonRows } from './comparison-rows';
 import { SvgExport } from './SvgExport';
 import { useElementWidth } from './use-width';
@@ -98,10 +101,12 @@ export function ComparePanel() {
   const startCompare = useApp((s) => s.startCompare);
   const stopCompare = useApp((s) => s.stopCompare);
   const showRun = useApp((s) => s.showComparisonRun);
+  const blocker = useApp((s) => datastoreBlocker(s.settings.compare.split(','), s));
   const box = useRef<HTMLDivElement>(null);
   const width = useElementWidth(box, 1000);
   const runs = useMemo(() => comparison?.runs ?? [], [comparison]);
   const rows = useMemo(() => comparisonRows(runs), [runs]);
+  const groups = useMemo(() => groupBySource(rows), [rows]);
   const bins = useMemo(() => calibrationBins(runs.filter((r) => r.strategy !== 'ar').flatMap((r) => r.steps)), [runs]);
   const active = status === 'loading' || status === 'running';
   const total = comparison ? comparison.strategies.length * comparison.prompts.length : 0;
@@ -124,11 +129,17 @@ export function ComparePanel() {
             type="button"
             className="primary"
             onClick={() => void startCompare()}
-            disabled={runBusy}
+            disabled={runBusy || blocker !== null}
+            title={blocker ?? undefined}
             data-testid="compare-run"
           >
             Run comparison
           </button>
+        )}
+        {blocker && !active && (
+          <span className="run-blocker" data-testid="compare-blocker" role="status">
+            {blocker}
+          </span>
         )}
         <span className="status" aria-live="polite" data-testid="compare-status">
           {status === 'running' && comparison
@@ -146,49 +157,56 @@ export function ComparePanel() {
         </p>
       )}
       {rows.length > 0 && (
-        <table className="compare-table" data-testid="compare-table">
-          <caption>
-            {comparison && comparison.prompts.length > 1
-              ? `The same ${comparison.prompts.length} prompts and settings for every strategy (pooled)`
-              : 'The same prompt and settings for every strategy'}
-            {comparison?.source === 'trace' ? ' (replayed from a trace file)' : ''}; speedup is against <code>ar</code>.
-          </caption>
-          <thead>
-            <tr>
-              <th scope="col">strategy</th>
-              <th scope="col">budget</th>
-              <th scope="col">τ</th>
-              <th scope="col">tokens/s</th>
-              <th scope="col">speedup</th>
-              <th scope="col">
-                <span className="sr-only">show</span>
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {rows.map((r) => (
-              <tr key={r.strategy}>
-                <th scope="row">
-                  <code>{r.strategy}</code>
+        <div className="table-scroll">
+          <table className="compare-table" data-testid="compare-table">
+            <caption>
+              {comparison && comparison.prompts.length > 1
+                ? `The same ${comparison.prompts.length} prompts and settings for every strategy (pooled)`
+                : 'The same prompt and settings for every strategy'}
+              {comparison?.source === 'trace' ? ' (replayed from a trace file)' : ''}; speedup is against{' '}
+              <code>ar</code>.
+            </caption>
+            <thead>
+              <tr>
+                <th scope="col">strategy</th>
+                <th scope="col">source</th>
+                <th scope="col">budget</th>
+                <th scope="col">τ</th>
+                <th scope="col">tokens/s</th>
+                <th scope="col">speedup</th>
+                <th scope="col">
+                  <span className="sr-only">show</span>
                 </th>
-                <td>{fmt(r.budget, Number.isInteger(r.budget) ? 0 : 1)}</td>
-                <td>{fmt(r.tau)}</td>
-                <td>{fmt(r.tokensPerSecond, 1)}</td>
-                <td>{Number.isFinite(r.speedup) ? `${fmt(r.speedup)}×` : '—'}</td>
-                <td>
-                  <button
-                    type="button"
-                    onClick={() => showRun(runs.findIndex((run) => run.strategy === r.strategy))}
-                    disabled={active || runBusy}
-                    aria-label={`Show the tree and output of ${r.strategy}`}
-                  >
-                    Show tree
-                  </button>
-                </td>
               </tr>
+            </thead>
+            {groups.map((g) => (
+              <tbody key={g.key} className="source-group" data-sources={g.key}>
+                {g.rows.map((r) => (
+                  <tr key={r.strategy}>
+                    <th scope="row">
+                      <code>{r.strategy}</code>
+                    </th>
+                    <td className="source-cell">{g.key}</td>
+                    <td>{fmt(r.budget, Number.isInteger(r.budget) ? 0 : 1)}</td>
+                    <td>{fmt(r.tau)}</td>
+                    <td>{fmt(r.tokensPerSecond, 1)}</td>
+                    <td>{Number.isFinite(r.speedup) ? `${fmt(r.speedup)}×` : '—'}</td>
+                    <td>
+                      <button
+                        type="button"
+                        onClick={() => showRun(runs.findIndex((run) => run.strategy === r.strategy))}
+                        disabled={active || runBusy}
+                        aria-label={`Show the tree and output of ${r.strategy}`}
+                      >
+                        Show tree
+                      </button>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
             ))}
-          </tbody>
-        </table>
+          </table>
+        </div>
       )}
       <div ref={box} className="chart-grid" style={{ gridTemplateColumns: `repeat(${columns}, minmax(0, 1fr))` }}>
         {rows.length > 0 && (

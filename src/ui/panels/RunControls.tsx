@@ -1,8 +1,10 @@
 /**
  * The prompt and the run buttons: Run / Stop (stops within one step), step-by-step mode with "Next step" (one target
- * call at a time), and measuring the autoregressive baseline that speedups are computed against.
+ * call at a time), and measuring the autoregressive baseline that speedups are computed against. Run is disabled,
+ * saying why next to it, while the strategy drafts from a corpus datastore that is not there.
  */
 import { useId } from 'react';
+import { datastoreBlocker } from '../../store/datastore-slice';
 import { useApp } from '../../store/store';
 import { CheckField } from './fields';
 
@@ -30,7 +32,9 @@ export function RunControls() {
   const nextStep = useApp((s) => s.nextStep);
   const setStepMode = useApp((s) => s.setStepMode);
   const measureBaseline = useApp((s) => s.measureBaseline);
+  const blocker = useApp((s) => datastoreBlocker([s.settings.strategy], s));
   const promptId = useId();
+  const blockerId = useId();
   const active = status === 'loading' || status === 'running' || status === 'waiting';
   const busy = active || baselineRunning || compareBusy;
 
@@ -45,7 +49,7 @@ export function RunControls() {
           onChange={(e) => setSetting('prompt', e.target.value)}
           onKeyDown={(e) => {
             // Ctrl/Cmd+Enter runs, as in most playgrounds.
-            if (e.key === 'Enter' && (e.ctrlKey || e.metaKey) && !busy) void startRun();
+            if (e.key === 'Enter' && (e.ctrlKey || e.metaKey) && !busy && !blocker) void startRun();
           }}
         />
       </div>
@@ -55,9 +59,21 @@ export function RunControls() {
             Stop
           </button>
         ) : (
-          <button type="button" className="primary" onClick={() => void startRun()} disabled={busy} data-testid="run">
+          <button
+            type="button"
+            className="primary"
+            onClick={() => void startRun()}
+            disabled={busy || blocker !== null}
+            aria-describedby={blocker ? blockerId : undefined}
+            data-testid="run"
+          >
             Run
           </button>
+        )}
+        {blocker && !active && (
+          <span id={blockerId} className="run-blocker" data-testid="run-blocker" role="status">
+            {blocker}
+          </span>
         )}
         <CheckField
           label="Step by step"

@@ -1,15 +1,19 @@
 /**
- * Strategy and its knobs (chain gamma, branching vector, Sequoia budget/depth, DySpec budget or threshold, auto),
- * then the sampling settings (temperature, top-p, top-k, seed, max tokens).
+ * Strategy and its knobs (chain gamma, branching vector, Sequoia budget/depth, DySpec budget or threshold, auto), the
+ * draft sources of every speculative kind (draft model, context lookup, corpus datastore; the corpus one with its
+ * datastore picker), then the sampling settings (temperature, top-p, top-k, seed, max tokens).
  */
 import { useId, useState, type ReactNode } from 'react';
-import { STRATEGY_KINDS } from '../../core/strategy';
+import { DRAFT_SOURCES, STRATEGY_KINDS, type DraftSourceName } from '../../core/strategy';
 import { useApp } from '../../store/store';
+import { DatastorePicker } from './DatastorePicker';
 import { CheckField, NumberField } from './fields';
 import {
   composeStrategy,
   draftFromStrategy,
   KIND_LABELS,
+  SOURCE_OPTIONS,
+  toggleSource,
   type StrategyDraft,
   type StrategyKind,
 } from './strategy-draft';
@@ -39,6 +43,41 @@ function TextKnob(props: {
         </small>
       )}
     </div>
+  );
+}
+
+/** One checkbox per draft source; the last one on cannot be turned off. */
+function SourceChoice({
+  sources,
+  onChange,
+}: {
+  sources: readonly DraftSourceName[];
+  onChange: (sources: readonly DraftSourceName[]) => void;
+}) {
+  const hintId = useId();
+  return (
+    <fieldset className="source-choice" aria-describedby={hintId} data-testid="draft-sources">
+      <legend>Draft from</legend>
+      <div className="source-options">
+        {DRAFT_SOURCES.map((source) => {
+          const on = sources.includes(source);
+          return (
+            <span key={source} className={`source-option source-option-${source}`}>
+              <CheckField
+                label={SOURCE_OPTIONS[source].label}
+                hint={SOURCE_OPTIONS[source].hint}
+                checked={on}
+                disabled={on && sources.length === 1}
+                onChange={(checked) => onChange(toggleSource(sources, source, checked))}
+              />
+            </span>
+          );
+        })}
+      </div>
+      <small id={hintId} className="field-hint">
+        at least one; several: each node from the longest table match, else the model
+      </small>
+    </fieldset>
   );
 }
 
@@ -159,6 +198,8 @@ export function StrategyForm({ disabled }: { disabled?: boolean }) {
         </select>
       </div>
       {knobs}
+      {draft.kind !== 'ar' && <SourceChoice sources={draft.sources} onChange={(sources) => update({ sources })} />}
+      {draft.kind !== 'ar' && draft.sources.includes('corpus') && <DatastorePicker />}
       <p className="strategy-text">
         {error ? (
           <span className="field-error" role="alert">

@@ -1,12 +1,12 @@
 /**
  * Comparison chart rows from the compared runs: the strategy's family and node budget, tau, tokens/s and the
- * speedup against the autoregressive run of the same comparison.
+ * speedup against the autoregressive run of the same comparison; grouped by the strategies' draft sources.
  */
 import { computeMetrics, type Metrics } from '../../core/metrics';
 import { nodeBudget, parseStrategy } from '../../core/strategy';
 import { runMetrics } from '../../store/derive';
 import type { RunView } from '../../store/run-slice';
-import { familyOf, type ComparisonRow } from '../layout/comparison';
+import { familyOf, groupBySource, type ComparisonRow } from '../layout/comparison';
 
 /**
  * Draft nodes per step that a strategy asks for: gamma, the branching vector's node count, the Sequoia or DySpec
@@ -29,7 +29,8 @@ export function pooledMetrics(runs: readonly RunView[]): Metrics {
 }
 
 /**
- * One chart row per strategy, in the order strategies first appear, pooling its runs over the prompts; speedups are
+ * One chart row per strategy, pooling its runs over the prompts, grouped by draft sources (`ar` first, then each set
+ * of sources in the order it first appears; strategies in the order they first appear within a group); speedups are
  * against the comparison's `ar` runs (NaN without them).
  */
 export function comparisonRows(runs: readonly RunView[]): ComparisonRow[] {
@@ -37,7 +38,7 @@ export function comparisonRows(runs: readonly RunView[]): ComparisonRow[] {
   for (const run of runs) groups.set(run.strategy, [...(groups.get(run.strategy) ?? []), run]);
   const ar = groups.get('ar');
   const arRate = ar ? pooledMetrics(ar).tokens_per_second : NaN;
-  return [...groups].map(([strategy, group]) => {
+  const rows = [...groups].map(([strategy, group]): ComparisonRow => {
     const m = pooledMetrics(group);
     return {
       strategy,
@@ -49,4 +50,5 @@ export function comparisonRows(runs: readonly RunView[]): ComparisonRow[] {
       acceptanceRatePerDepth: m.acceptance_rate_per_depth,
     };
   });
+  return groupBySource(rows).flatMap((g) => g.rows);
 }

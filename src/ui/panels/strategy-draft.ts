@@ -1,9 +1,17 @@
 /**
  * The strategy form's editable state: one text field per knob of every kind (so switching kinds keeps what was
- * typed), parsed from and composed into the engine's strategy text (`dyspec:16`, `tree:4x2x1`, ...).
+ * typed) and the draft sources, parsed from and composed into the engine's strategy text (`dyspec:16`, `tree:4x2x1`,
+ * `chain:4@context`, ...).
  */
-import type { STRATEGY_KINDS } from '../../core/strategy';
-import { DEFAULT_THRESHOLD_CAP, parseStrategy } from '../../core/strategy';
+import type { DraftSourceName, STRATEGY_KINDS } from '../../core/strategy';
+import {
+  DEFAULT_SOURCES,
+  DEFAULT_THRESHOLD_CAP,
+  DRAFT_SOURCES,
+  formatStrategy,
+  parseStrategy,
+  sourcesOf,
+} from '../../core/strategy';
 
 /** A strategy kind, as the form lists them. */
 export type StrategyKind = (typeof STRATEGY_KINDS)[number];
@@ -31,7 +39,16 @@ export interface StrategyDraft {
   dyspecAuto: boolean;
   threshold: string;
   cap: string;
+  /** Where drafts come from (canonical order, at least one); every kind but `ar` uses them. */
+  sources: readonly DraftSourceName[];
 }
+
+/** Human labels of the draft sources, as the form offers them. */
+export const SOURCE_OPTIONS: Record<DraftSourceName, { label: string; hint: string }> = {
+  model: { label: 'model', hint: 'the draft network' },
+  context: { label: 'context', hint: 'prompt lookup: the prompt and the output so far' },
+  corpus: { label: 'corpus', hint: 'a corpus datastore (the target’s, or one built from your text)' },
+};
 
 /** Knob values a fresh form shows for kinds the current strategy does not use. */
 export const DEFAULT_DRAFT: StrategyDraft = {
@@ -45,7 +62,21 @@ export const DEFAULT_DRAFT: StrategyDraft = {
   dyspecAuto: false,
   threshold: '0.05',
   cap: String(DEFAULT_THRESHOLD_CAP),
+  sources: DEFAULT_SOURCES,
 };
+
+/**
+ * The sources with `source` turned on or off, in canonical order. Turning off the last one changes nothing: a
+ * speculative strategy drafts from at least one source.
+ */
+export function toggleSource(
+  sources: readonly DraftSourceName[],
+  source: DraftSourceName,
+  on: boolean,
+): readonly DraftSourceName[] {
+  const next = DRAFT_SOURCES.filter((s) => (s === source ? on : sources.includes(s)));
+  return next.length === 0 ? sources : next;
+}
 
 /** The draft for a strategy text, keeping `base`'s values for the knobs the strategy does not set. */
 export function draftFromStrategy(text: string, base: StrategyDraft = DEFAULT_DRAFT): StrategyDraft {
@@ -55,6 +86,7 @@ export function draftFromStrategy(text: string, base: StrategyDraft = DEFAULT_DR
   } catch {
     return base;
   }
+  if (s.kind !== 'ar') base = { ...base, sources: sourcesOf(s) };
   switch (s.kind) {
     case 'ar':
       return { ...base, kind: 'ar' };
@@ -82,8 +114,28 @@ export function draftFromStrategy(text: string, base: StrategyDraft = DEFAULT_DR
   }
 }
 
-/** The strategy text a draft describes (possibly invalid; the store's check says why). */
+/**
+ * The strategy text a draft describes (possibly invalid; the store's check says why). A valid shape gets its sources
+ * through formatStrategy, so the text is the engine's canonical form (`chain:4@context+model`, no `@model`).
+ */
 export function composeStrategy(d: StrategyDraft): string {
+  const shape = composeShape(d);
+  if (d.kind === 'ar') return shape;
+  let spec;
+  try {
+    spec = parseStrategy(shape);
+  } catch {
+    return sameList(d.sources, DEFAULT_SOURCES) ? shape : `${shape}@${d.sources.join('+')}`;
+  }
+  return spec.kind === 'ar' ? shape : formatStrategy({ ...spec, sources: d.sources });
+}
+
+function sameList<T>(a: readonly T[], b: readonly T[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+/** The strategy's shape and budget as text, without its sources. */
+function composeShape(d: StrategyDraft): string {
   switch (d.kind) {
     case 'ar':
       return 'ar';

@@ -1,7 +1,8 @@
 /**
  * One step's token tree, drawn with D3 as a horizontal tidy tree (root on the left): the accepted path, rejected
  * and unvisited draft nodes, and the target's bonus token attached to the last accepted node. Node size follows the
- * draft probability q. Hover or focus a node for its details; arrow keys move between nodes.
+ * draft probability q; nodes drawn by a table source (context lookup, corpus datastore) wear a ring in its colour.
+ * Hover or focus a node for its details; arrow keys move between nodes.
  */
 import { select } from 'd3';
 // Side effect: adds selection.transition() / .interrupt(), used below. The d3 bundle is marked side-effect free, so
@@ -10,12 +11,13 @@ import 'd3-transition';
 import { useEffect, useId, useMemo, useRef, useState } from 'react';
 import type { KeyboardEvent as ReactKeyboardEvent } from 'react';
 import type { StepRecord } from '../../core/step';
+import type { DraftSourceName } from '../../core/strategy';
 import { displayToken } from '../layout/display-token';
 import { legendLayout } from '../layout/legend';
-import { describeNode, stepTreeNodes } from '../layout/step-tree';
-import type { TreeNodeKind, TreeViewNode } from '../layout/step-tree';
+import { describeNode, stepTreeNodes, treeLegend, treeSources } from '../layout/step-tree';
+import type { TreeLegendEntry, TreeNodeKind, TreeViewNode } from '../layout/step-tree';
 import { fitTreeLayout, linkPath, nodeRadius, parseTranslate } from '../layout/tree-layout';
-import { TOKEN_COLORS, TOKEN_LABELS } from '../theme';
+import { SOURCE_COLORS, SOURCE_LABELS, TOKEN_COLORS, TOKEN_LABELS } from '../theme';
 import { TREE_CSS } from './tree-style';
 
 /** Props of TreeView. */
@@ -29,15 +31,59 @@ export interface TreeViewProps {
   height?: number;
 }
 
-const LEGEND_KINDS: TreeNodeKind[] = ['root', 'accepted', 'rejected', 'unvisited', 'bonus'];
-const LEGEND_LABELS = [...LEGEND_KINDS.map((k) => TOKEN_LABELS[k]), 'size ∝ draft probability q'];
 const TRANSITION_MS = 250;
+/** Stroke width of a node's outline, and of the ring a table source draws instead. */
+const OUTLINE = 1.5;
+const RING = 2.5;
+/** Fill of the source entries' swatches in the legend (a neutral node). */
+const SOURCE_SWATCH_FILL = '#e5e7eb';
 
 /** Fill and stroke of a node kind. */
 function nodePaint(kind: TreeNodeKind): { fill: string; stroke: string; dash: string | null } {
   if (kind === 'unvisited') return { fill: '#ffffff', stroke: TOKEN_COLORS.unvisited, dash: null };
   if (kind === 'bonus') return { fill: TOKEN_COLORS.bonus, stroke: TOKEN_COLORS.bonus, dash: '3 2' };
   return { fill: TOKEN_COLORS[kind], stroke: '#ffffff', dash: null };
+}
+
+/** Whether a node's source rings it (the table sources; the draft model's nodes keep their plain outline). */
+function ringed(source: DraftSourceName | null): source is 'context' | 'corpus' {
+  return source === 'context' || source === 'corpus';
+}
+
+/** One swatch of the legend: a node kind, the size rule (two sizes), or a source's ring. */
+function LegendSwatch({ entry }: { entry: TreeLegendEntry }) {
+  if (entry.type === 'size') {
+    return (
+      <>
+        <circle cx={6} cy={8} r={3} fill="#ffffff" stroke={TOKEN_COLORS.root} />
+        <circle cx={6} cy={8} r={6} fill="none" stroke={TOKEN_COLORS.root} />
+      </>
+    );
+  }
+  if (entry.type === 'source') {
+    const ring = ringed(entry.source);
+    return (
+      <circle
+        cx={6}
+        cy={8}
+        r={5}
+        fill={SOURCE_SWATCH_FILL}
+        stroke={ring ? SOURCE_COLORS[entry.source] : '#ffffff'}
+        strokeWidth={ring ? RING : OUTLINE}
+      />
+    );
+  }
+  const paint = nodePaint(entry.kind);
+  return (
+    <circle
+      cx={6}
+      cy={8}
+      r={5}
+      fill={paint.fill}
+      stroke={paint.stroke === '#ffffff' ? paint.fill : paint.stroke}
+      strokeDasharray={paint.dash ?? undefined}
+    />
+  );
 }
 
 /** Whether to animate (never in environments without matchMedia, e.g. tests; never with reduced motion). */
@@ -49,7 +95,17 @@ function motionAllowed(): boolean {
 /** Draws one step's token tree. */
 export function TreeView({ step, tokenText, width = 640, height = 360 }: TreeViewProps) {
   const nodes = useMemo(() => stepTreeNodes(step, tokenText), [step, tokenText]);
-  const legend = useMemo(() => legendLayout(LEGEND_LABELS, width - 24), [width]);
+  const legendEntries = useMemo(() => treeLegend(treeSources(nodes), TOKEN_LABELS, SOURCE_LABELS), [nodes]);
+  const legend = useMemo(
+    () =>
+      // 7 px a character: 11 px text in Debian's default sans (DejaVu) is wider than the 6.5 px the charts assume.
+      legendLayout(
+        legendEntries.map((e) => e.label),
+        width - 24,
+        { charWidth: 7 },
+      ),
+    [legendEntries, width],
+  );
   const legendHeight = legend.height + 8;
   const layout = useMemo(
     () =>
@@ -105,7 +161,8 @@ export function TreeView({ step, tokenText, width = 640, height = 360 }: TreeVie
         g.append('text').attr('dy', '0.32em');
         return g;
       })
-      .attr('class', (d) => `node node-${d.kind}${d.onPath ? ' on-path' : ''}`)
+      .attr('class', (d) => `node node-${d.kind}${d.onPath ? ' on-path' : ''}${d.source ? ` source-${d.source}` : ''}`)
+      .attr('data-source', (d) => d.source)
       .attr('data-node', (d) => d.id)
       .attr('tabindex', 0)
       .attr('role', 'img')
@@ -117,8 +174,8 @@ export function TreeView({ step, tokenText, width = 640, height = 360 }: TreeVie
       .select('circle')
       .attr('r', (d) => (d.kind === 'root' ? 7 : nodeRadius(d.draftProb)))
       .attr('fill', (d) => nodePaint(d.kind).fill)
-      .attr('stroke', (d) => nodePaint(d.kind).stroke)
-      .attr('stroke-width', 1.5)
+      .attr('stroke', (d) => (ringed(d.source) ? SOURCE_COLORS[d.source] : nodePaint(d.kind).stroke))
+      .attr('stroke-width', (d) => (ringed(d.source) ? RING : OUTLINE))
       .attr('stroke-dasharray', (d) => nodePaint(d.kind).dash);
     groups
       .select('text')
@@ -204,26 +261,18 @@ export function TreeView({ step, tokenText, width = 640, height = 360 }: TreeVie
           <style>{TREE_CSS}</style>
           <rect width={layout.contentWidth} height={svgHeight} fill="#ffffff" />
           <g className="legend" transform="translate(12, 6)" aria-hidden="true">
-            {legend.items.map((item, i) => {
-              const kind = LEGEND_KINDS[i];
-              const paint = kind ? nodePaint(kind) : { fill: '#ffffff', stroke: TOKEN_COLORS.root, dash: null };
-              return (
-                <g key={item.label} transform={`translate(${item.x}, ${item.y})`}>
-                  <circle
-                    cx={6}
-                    cy={8}
-                    r={kind ? 5 : 3}
-                    fill={paint.fill}
-                    stroke={paint.stroke === '#ffffff' ? paint.fill : paint.stroke}
-                    strokeDasharray={paint.dash ?? undefined}
-                  />
-                  {kind ? null : <circle cx={6} cy={8} r={6} fill="none" stroke={TOKEN_COLORS.root} />}
-                  <text x={16} y={8} dy="0.32em">
-                    {item.label}
-                  </text>
-                </g>
-              );
-            })}
+            {legend.items.map((item, i) => (
+              <g
+                key={item.label}
+                className={`legend-item legend-${legendEntries[i].type}`}
+                transform={`translate(${item.x}, ${item.y})`}
+              >
+                <LegendSwatch entry={legendEntries[i]} />
+                <text x={16} y={8} dy="0.32em">
+                  {item.label}
+                </text>
+              </g>
+            ))}
           </g>
           <g ref={plotRef} className="plot" transform={`translate(0, ${legendHeight})`}>
             <g className="links" />
