@@ -29,7 +29,7 @@ export function openDatastore(
       const bytes = await readFileBytes(file, 'datastore');
       store = await datastoreFromUser(bytes, pair.tokenizer, { label: file, onProgress, now: nowMs });
     } else {
-      const shipped = await fetchDatastore(resolveSourceText(target), { now: nowMs });
+      const shipped = await fetchDatastore(resolveSourceText(target, 'target model'), { now: nowMs });
       if (!shipped) {
         throw new CliError(
           `the target ${target} ships no datastore.bin, which @corpus strategies draft from: ` +

@@ -1,7 +1,13 @@
 /**
- * The live budget chooser of the `auto` strategies (DESIGN.md §6): before every step it re-estimates acceptance and
- * costs from the steps so far and picks the budget with the most expected tokens per second (budget.ts has the
- * models). Two things keep it honest on a real, noisy device:
+ * The live budget chooser of the `auto` strategies (docs/design.md §6): before every step it re-estimates acceptance
+ * and costs from the steps so far and picks the budget with the most expected tokens per second (budget.ts has the
+ * models). Budget 0 is a candidate: a target-only step, so where no tree pays for its verify and draft cost the
+ * chooser stops speculating (and its exploration keeps measuring budget 1, so it returns when speculation pays).
+ *
+ * Every estimate is the model blended with what the steps measured, by one rule (`blend`: the measured mean weighted
+ * by its step count against MODEL_WEIGHT_STEPS steps of the model): the accepted length and the draft expansions of
+ * each budget (for prefix-consistent builders, read off the first m nodes of each step's tree) and the step time of
+ * each budget that ran. Two things keep it honest on a real, noisy device:
  * - measured costs win over the profile: once a budget has run for a few steps, its observed step time (draft +
  *   verify + overhead, which includes effects no isolated profile sees, such as the target evicting the draft's
  *   weights from the CPU caches) is blended in, weighted by how often it ran;
@@ -12,12 +18,14 @@ import {
   bestPrediction,
   countAcceptanceByRank,
   DEFAULT_ACCEPTANCE_PRIOR,
+  internalNodes,
   latencyAt,
   positionalCurve,
   posteriorAcceptance,
   predictBudgets,
   predictedDraftMs,
   prefixAcceptedCurve,
+  prefixInternalCurve,
   type AcceptancePrior,
   type BudgetPrediction,
   type CostModel,
@@ -26,7 +34,6 @@ import {
   type TreeCurve,
 } from './budget';
 import type { StepRecord } from './step';
-import type { BudgetChooser } from './strategy';
 
 /** Options of the live chooser. */
 export interface BudgetChooserOptions {
@@ -39,7 +46,10 @@ export interface BudgetChooserOptions {
   /** True when a budget-m tree is the first m nodes of every larger one (DySpec greedy): enables measured curves. */
   prefixConsistent?: boolean;
   prior?: AcceptancePrior;
-  /** Only the last `window` steps inform the estimates (acceptance drifts with the text). */
+  /**
+   * Only the last `window` steps inform the costs, and the last `window` speculative steps the acceptance (which
+   * drifts with the text; target-only steps say nothing about it).
+   */
   window?: number;
   /** Switch budgets only when the new one is predicted this much faster (relative), to avoid flapping on noise. */
   hysteresis?: number;
@@ -61,8 +71,11 @@ export interface AdaptiveBudgetChooser {
   readonly lastPredictions: readonly BudgetPrediction[];
 }
 
-/** Default candidate budgets. */
-export const DEFAULT_BUDGETS: readonly number[] = [1, 2, 3, 4, 6, 8, 10, 12, 16, 20, 24, 32, 40, 48, 64];
+/** Default candidate budgets; 0 is a target-only step. */
+export const DEFAULT_BUDGETS: readonly number[] = [0, 1, 2, 3, 4, 6, 8, 10, 12, 16, 20, 24, 32, 40, 48, 64];
+
+/** Steps the estimates read by default (a few bench prompts' worth: one prompt's easy or hard text averages out). */
+export const DEFAULT_WINDOW = 128;
 
 /** Weight of the model, in steps, against the measured prefix curve. */
 const MODEL_WEIGHT_STEPS = 4;
@@ -70,12 +83,12 @@ const MODEL_WEIGHT_STEPS = 4;
 /** Creates the live chooser (see the file comment). */
 export function createBudgetChooser(options: BudgetChooserOptions): AdaptiveBudgetChooser {
   const budgets = [...(options.budgets ?? DEFAULT_BUDGETS)].sort((a, b) => a - b);
-  if (budgets.length === 0 || budgets.some((b) => !Number.isInteger(b) || b < 1)) {
-    throw new RangeError(`budgets must be integers >= 1, got [${budgets.join(', ')}]`);
+  if (budgets.length === 0 || budgets.some((b) => !Number.isInteger(b) || b < 0)) {
+    throw new RangeError(`budgets must be integers >= 0, got [${budgets.join(', ')}]`);
   }
-  const maxNodes = budgets[budgets.length - 1];
+  const maxNodes = Math.max(1, budgets[budgets.length - 1]);
   const prior = options.prior ?? DEFAULT_ACCEPTANCE_PRIOR;
-  const window = options.window ?? 64;
+  const window = options.window ?? DEFAULT_WINDOW;
   const hysteresis = options.hysteresis ?? 0.02;
   const exploreEvery = options.exploreEvery ?? 16;
   const refreshEvery = Math.max(1, options.refreshEvery ?? 4);
@@ -97,11 +110,20 @@ export function createBudgetChooser(options: BudgetChooserOptions): AdaptiveBudg
   /** Re-estimates every budget from the window of steps and moves `current` when another is clearly better. */
   const estimate = (allSteps: readonly StepRecord[]): void => {
     const steps = allSteps.slice(Math.max(0, allSteps.length - window));
-    const acceptance = posteriorAcceptance(countAcceptanceByRank(steps, prior.rates.length), prior);
-    const curve = positionalCurve(acceptance, maxNodes, options.maxDepth ?? maxNodes, options.draftLatency);
-    const expected = options.prefixConsistent ? blendMeasured(curve.expected, steps, maxNodes) : curve.expected;
-    const cost = calibrate(steps, options, curve);
-    lastPredictions = withObservedCosts(predictBudgets(curve, expected, cost, budgets), steps);
+    const drafted = lastSpeculative(allSteps, window);
+    const acceptance = posteriorAcceptance(countAcceptanceByRank(drafted, prior.rates.length), prior);
+    const model = positionalCurve(acceptance, maxNodes, options.maxDepth ?? maxNodes, options.draftLatency);
+    const curve = options.prefixConsistent
+      ? {
+          ...model,
+          expected: blendCurve(model.expected, prefixAcceptedCurve(drafted, maxNodes)),
+          internal: blendCurve(model.internal, prefixInternalCurve(drafted, maxNodes)),
+        }
+      : model;
+    // A run's first step (index 0) also feeds the prompt to both models: its time is the prefill's, not its budget's.
+    const timed = steps.filter((s) => s.index > 0);
+    const cost = calibrate(timed, options, curve);
+    lastPredictions = withObservedCosts(predictBudgets(curve, curve.expected, cost, budgets), timed);
     const best = bestPrediction(lastPredictions);
     const held = lastPredictions.find((p) => p.budget === current);
     if (!held || best.tokensPerSecond > held.tokensPerSecond * (1 + hysteresis)) current = best.budget;
@@ -139,23 +161,35 @@ function withObservedCosts(predictions: BudgetPrediction[], steps: readonly Step
   return predictions.map((p) => {
     const seen = sum.get(p.budget);
     if (!seen) return p;
-    const stepMs = (seen.ms + MODEL_WEIGHT_STEPS * p.stepMs) / (seen.count + MODEL_WEIGHT_STEPS);
+    const stepMs = blend(seen.ms / seen.count, seen.count, p.stepMs);
     return { ...p, stepMs, tokensPerSecond: ((1 + p.expectedAccepted) / stepMs) * 1000 };
   });
 }
 
-/** Measured prefix curve where there is data, the model's increments beyond it. */
-function blendMeasured(model: readonly number[], steps: readonly StepRecord[], maxNodes: number): number[] {
-  const measured = prefixAcceptedCurve(steps, maxNodes);
-  const out: number[] = [0];
-  for (let m = 1; m <= maxNodes; m++) {
-    const c = measured.count[m];
-    out.push(
-      c > 0
-        ? (c * measured.mean[m] + MODEL_WEIGHT_STEPS * (out[m - 1] + model[m] - model[m - 1])) /
-            (c + MODEL_WEIGHT_STEPS)
-        : out[m - 1] + model[m] - model[m - 1],
-    );
+/** The one blending rule: a measured mean of `count` steps against MODEL_WEIGHT_STEPS steps of the model. */
+function blend(measured: number, count: number, model: number): number {
+  return (count * measured + MODEL_WEIGHT_STEPS * model) / (count + MODEL_WEIGHT_STEPS);
+}
+
+/** The last `window` steps that drafted anything (target-only steps carry no acceptance). */
+function lastSpeculative(steps: readonly StepRecord[], window: number): StepRecord[] {
+  const out: StepRecord[] = [];
+  for (let i = steps.length - 1; i >= 0 && out.length < window; i--) {
+    if (steps[i].tree.parents.length > 1) out.push(steps[i]);
+  }
+  return out.reverse();
+}
+
+/**
+ * A per-budget curve: the measured prefix mean blended with the model where steps reached that size, and the
+ * model's increments carried beyond the largest size measured (so the chooser can still decide to grow).
+ */
+function blendCurve(model: readonly number[], measured: { mean: number[]; count: number[] }): number[] {
+  const out: number[] = [model[0]];
+  for (let m = 1; m < model.length; m++) {
+    const extended = out[m - 1] + model[m] - model[m - 1];
+    const c = measured.count[m] ?? 0;
+    out.push(c > 0 ? blend(measured.mean[m], c, extended) : extended);
   }
   return out;
 }
@@ -177,7 +211,11 @@ function calibrate(steps: readonly StepRecord[], options: BudgetChooserOptions, 
     verifyObs += s.timings.verify;
     verifyPred += latencyAt(options.targetLatency, s.tree.parents.length);
     draftObs += s.timings.draft;
-    draftPred += predictedDraftMs(curve, draftCalls, options.draftLatency, s.tree.parents.length - 1);
+    // Per-node builders: one expansion per internal node of the tree that ran; per-layer: the curve's batched layers.
+    draftPred +=
+      draftCalls === 'per-node'
+        ? internalNodes(s.tree.parents) * latencyAt(options.draftLatency, 1)
+        : predictedDraftMs(curve, draftCalls, options.draftLatency, s.tree.parents.length - 1);
     sizes.push(s.tree.parents.length);
     overheads.push(Math.max(0, s.timings.total - s.timings.draft - s.timings.verify));
   }
@@ -218,12 +256,4 @@ function fitOverhead(
     if (fixed >= 0) return { overheadMs: fixed, overheadPerNodeMs: slope };
   }
   return { overheadMs: 0, overheadPerNodeMs: my / mx };
-}
-
-/**
- * Adapts a live chooser to generate's `chooseBudget` hook (strategy.ts), which asks before every step: the answer
- * uses the steps of earlier runs (`earlier()`, kept by the caller) followed by the current run's steps so far.
- */
-export function asStrategyChooser(chooser: AdaptiveBudgetChooser, earlier: () => readonly StepRecord[]): BudgetChooser {
-  return (request) => ({ budget: chooser.choose([...earlier(), ...request.steps]) });
 }

@@ -213,6 +213,37 @@ export function prefixAcceptedCurve(
   return { mean: sum.map((s, m) => (count[m] > 0 ? s / count[m] : 0)), count };
 }
 
+/**
+ * Mean internal nodes (nodes with at least one child, the root included: one expansion each) the first m nodes of
+ * each step's tree have, for prefix-consistent builders: what growing a budget-m tree costs in draft expansions, as
+ * measured, next to the positional model's `TreeCurve.internal`.
+ * @returns mean[m] and the number of steps behind it, for m = 0..maxNodes
+ */
+export function prefixInternalCurve(
+  steps: readonly StepRecord[],
+  maxNodes: number,
+): { mean: number[]; count: number[] } {
+  const sum = new Array<number>(maxNodes + 1).fill(0);
+  const count = new Array<number>(maxNodes + 1).fill(0);
+  for (const step of steps) {
+    const { parents } = step.tree;
+    const size = Math.min(parents.length - 1, maxNodes);
+    const seen = new Set<number>();
+    count[0]++;
+    for (let m = 1; m <= size; m++) {
+      seen.add(parents[m]);
+      count[m]++;
+      sum[m] += seen.size;
+    }
+  }
+  return { mean: sum.map((s, m) => (count[m] > 0 ? s / count[m] : 0)), count };
+}
+
+/** Internal nodes (one draft expansion each) of a recorded tree. */
+export function internalNodes(parents: readonly number[]): number {
+  return new Set(parents.slice(1)).size;
+}
+
 /** How a strategy family spends draft calls. */
 export type DraftCallMode = 'per-node' | 'per-layer';
 

@@ -15,7 +15,7 @@
  */
 import type { SamplingParams } from './sampling';
 import type { StepRecord } from './step';
-import { DEFAULT_SOURCES, sourcesOf, type DraftSourceName, type Strategy } from './strategy';
+import { formatStrategy, type Strategy } from './strategy';
 
 /** Bin edges over q; fine near 0 where most drafted tokens of a wide tree sit. */
 export const CALIBRATION_EDGES: readonly number[] = [
@@ -153,28 +153,23 @@ export class AcceptanceCalibration {
 }
 
 /**
- * One calibration per sampling setting, for a caller that keeps a model pair loaded across runs (the CLI's runner,
- * the page's engine): acceptance depends on the pair and on temperature/top-p/top-k, not on the prompt, so what one
- * run learned serves the next. A short run alone hardly leaves the identity prior (64 tokens are about 30 steps).
+ * One calibration per strategy and sampling setting, for a caller that keeps a model pair loaded across runs (the
+ * controller): acceptance depends on the pair, the draft sources and temperature/top-p/top-k, not on the prompt, so
+ * what one run learned serves the next run of the same strategy. Each strategy learns alone, so a comparison's
+ * figures do not depend on the order its strategies ran in (a table's counts and a network's softmax turn into
+ * acceptance differently, too). A short run alone hardly leaves the identity prior (64 tokens are about 30 steps).
  */
 export class CalibrationsBySetting {
-  private readonly bySetting = new Map<string, AcceptanceCalibration>();
+  private readonly byKey = new Map<string, AcceptanceCalibration>();
 
-  /**
-   * The calibration a run of `strategy` carries: the one for `params` and the strategy's draft sources for
-   * `dyspec-cal`, the only reader (a table's counts and a network's softmax turn into acceptance differently).
-   */
+  /** The calibration a run of `strategy` carries: `dyspec-cal`'s (its only reader), created empty on first use. */
   forRun(strategy: Strategy, params: SamplingParams): AcceptanceCalibration | undefined {
-    return strategy.kind === 'dyspec-cal' ? this.for(params, sourcesOf(strategy)) : undefined;
-  }
-
-  /** The calibration for `params` and draft sources (default: the model), created empty on first use. */
-  for(params: SamplingParams, sources: readonly DraftSourceName[] = DEFAULT_SOURCES): AcceptanceCalibration {
+    if (strategy.kind !== 'dyspec-cal') return undefined;
     // Greedy decoding ignores top-p and top-k.
     const setting = params.temperature === 0 ? 'greedy' : `${params.temperature}|${params.topP}|${params.topK}`;
-    const key = `${setting}@${sources.join('+')}`;
-    let cal = this.bySetting.get(key);
-    if (!cal) this.bySetting.set(key, (cal = new AcceptanceCalibration()));
+    const key = `${setting}|${formatStrategy(strategy)}`;
+    let cal = this.byKey.get(key);
+    if (!cal) this.byKey.set(key, (cal = new AcceptanceCalibration()));
     return cal;
   }
 }

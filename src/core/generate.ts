@@ -13,7 +13,6 @@
  * tokens after it except the last are that model's pending prefix, fed as a chain with its first batch next step
  * (the prompt at the start; for the draft also an accepted leaf it never saw). The last token is the next root.
  */
-import { AcceptanceCalibration } from './calibration';
 import { InvalidSettingError } from './errors';
 import type { DraftContext, TreeBuilder } from './builders/types';
 import { createDraftStep, type DraftStep } from './draft-context';
@@ -22,17 +21,15 @@ import type { ContinuationIndex } from './ngram/continuations';
 import { Rng } from './rng';
 import { argmax, logitsToDistribution, validateSamplingParams, type SamplingParams } from './sampling';
 import type { StepRecord, TreeRecord } from './step';
+import { fixedPlanner, mostFrequentStrategy, type StepPlanner } from './planner';
 import {
-  builderFor,
   formatStrategy,
-  isAutoStrategy,
+  isResolved,
   MAX_TREE_NODES,
-  resolveStrategy,
-  sourcesOf,
+  parseStrategy,
   toStrategy,
-  type BudgetChooser,
   type DraftSourceName,
-  type Strategy,
+  type ResolvedStrategy,
 } from './strategy';
 import { TokenTree } from './tree';
 import { TreeCursor } from './tree-cursor';
@@ -55,7 +52,10 @@ export interface GenerateOptions {
   target: LanguageModel;
   /** Prompt token ids (non-empty; its last token is the first root). */
   prompt: readonly number[];
-  strategy: Strategy | string;
+  /** What each step runs (see planner.ts). */
+  planner?: StepPlanner;
+  /** Shorthand for `planner: fixedPlanner(strategy)`; an `auto` strategy needs a planner (the controller's). */
+  strategy?: ResolvedStrategy | string;
   params: SamplingParams;
   /** New tokens to generate at most (>= 1). */
   maxNewTokens: number;
@@ -73,19 +73,6 @@ export interface GenerateOptions {
   vocab?: number;
   /** Hard cap on draft nodes per tree, root excluded (default MAX_TREE_NODES). */
   maxNodes?: number;
-  /** Per-rank acceptance shaping `sequoia:N` trees (default DEFAULT_SEQUOIA_ACCEPTANCE). */
-  acceptance?: readonly number[];
-  /**
-   * Resolves `sequoia:auto` / `dyspec:auto` / `dyspec-cal:auto`, asked before every step with the run's steps so far;
-   * without it those strategies are an InvalidSettingError.
-   */
-  chooseBudget?: BudgetChooser;
-  /**
-   * The acceptance-by-draft-probability curve `dyspec-cal` trees are keyed by. Every step of this run is added to it,
-   * so a caller that keeps one per model pair and sampling setting carries what it learned into the next run
-   * (default: a fresh, uncalibrated one).
-   */
-  calibration?: AcceptanceCalibration;
 }
 
 /** What a generation produced. */
@@ -95,10 +82,8 @@ export interface GenerateResult {
   /** One record per target call. */
   steps: StepRecord[];
   stopReason: StopReason;
-  /** The strategy that ran; an `auto` budget is resolved to the budget it chose most often. */
-  strategy: Strategy;
-  /** For `auto` strategies, the budget chosen before each step (else empty). */
-  chosenBudgets: number[];
+  /** The strategy most steps ran (an `auto` run's most chosen budget); null when no step ran. */
+  strategy: ResolvedStrategy | null;
 }
 
 /** Milliseconds from a monotonic clock where the platform has one (Node >= 16 and browsers do), else Date.now. */
@@ -113,24 +98,11 @@ export function monotonicNow(): number {
  */
 export async function generate(options: GenerateOptions): Promise<GenerateResult> {
   const setup = validateOptions(options);
+  const { planner } = setup;
   const { target, prompt, maxNewTokens, signal, onStep } = options;
-  const sources = sourcesOf(setup.strategy);
+  const sources = planner.sources;
   const draft = sources.includes('model') ? options.draft : null;
-  const calibration = options.calibration ?? new AcceptanceCalibration();
-  const chosenBudgets: number[] = [];
-  let resolved: Strategy = setup.strategy;
-  /** The step's builder: auto budgets are re-chosen and calibrated keys re-read before every step. */
-  const adaptive = isAutoStrategy(setup.strategy) || setup.strategy.kind === 'dyspec-cal';
-  let fixed: TreeBuilder | null = null; // the one builder of a strategy that never changes within the run
-  const builderForStep = async (): Promise<TreeBuilder | null> => {
-    if (setup.strategy.kind === 'ar') return null;
-    if (!adaptive) return (fixed ??= builderFor(resolved, { acceptance: options.acceptance }));
-    if (isAutoStrategy(setup.strategy)) {
-      resolved = await resolveStrategy(setup.strategy, options.chooseBudget, steps.slice());
-    }
-    const acceptanceEstimate = resolved.kind === 'dyspec-cal' ? calibration.estimator() : undefined;
-    return builderFor(resolved, { acceptance: options.acceptance, acceptanceEstimate });
-  };
+  const ran: ResolvedStrategy[] = [];
   target.reset();
   options.draft?.reset();
   const loop: LoopContext = {
@@ -155,38 +127,24 @@ export async function generate(options: GenerateOptions): Promise<GenerateResult
     tokens,
     steps,
     stopReason,
-    strategy: chosenBudgets.length > 0 ? withBudget(setup.strategy, mostFrequent(chosenBudgets)) : resolved,
-    chosenBudgets,
+    strategy: mostFrequentStrategy(ran),
   });
   for (;;) {
     if (signal?.aborted) return finish('aborted');
-    loop.builder = await builderForStep();
+    const plan = await planner.next(steps);
+    loop.builder = plan.builder;
     const record = await runStep(loop, sequence, steps.length);
     if (!record) return finish('aborted');
-    if (isAutoStrategy(setup.strategy)) chosenBudgets.push((resolved as { budget: number }).budget); // steps that ran
     const { emitted, stop } = cut(record.emitted, eos, maxNewTokens - tokens.length);
     record.emitted = emitted;
     tokens.push(...emitted);
     sequence.push(...emitted);
     steps.push(record);
-    calibration.observe([record]);
+    ran.push(plan.strategy);
+    planner.observe(record);
     await onStep?.(record);
     if (stop) return finish(stop);
   }
-}
-
-/** The strategy with its `auto` budget replaced. */
-function withBudget(spec: Strategy, budget: number): Strategy {
-  return toStrategy({ ...spec, budget } as Strategy);
-}
-
-/** The most frequent value (ties: the one seen first). */
-function mostFrequent(values: readonly number[]): number {
-  const counts = new Map<number, number>();
-  for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
-  let best = values[0];
-  for (const [v, c] of counts) if (c > (counts.get(best) ?? 0)) best = v;
-  return best;
 }
 
 /** A step's tokens (accepted, then the bonus) cut right after EOS or when `room` tokens have been emitted. */
@@ -340,24 +298,21 @@ function treeRecord(tree: TokenTree, targetProbs: (number | null)[], draft: Draf
 }
 
 /** Checks every setting before any model call. */
-function validateOptions(options: GenerateOptions): { strategy: Strategy; vocab: number; positionLimit: number } {
+function validateOptions(options: GenerateOptions): { planner: StepPlanner; vocab: number; positionLimit: number } {
   const { target, prompt, maxNewTokens, seed } = options;
-  const strategy = toStrategy(options.strategy);
+  const planner = plannerOf(options);
+  const named = options.strategy === undefined ? 'this run' : `strategy ${String(options.strategy)}`;
   validateSamplingParams(options.params);
-  const sources = sourcesOf(strategy);
+  const sources = planner.sources;
   const draft = sources.includes('model') ? options.draft : null;
   if (sources.includes('model') && !draft) {
     throw new InvalidSettingError(
       'draft',
-      `strategy ${formatStrategy(strategy)} needs a draft model; only "ar" and table sources (@context, @corpus) ` +
-        'run without one',
+      `${named} needs a draft model; only "ar" and table sources (@context, @corpus) run without one`,
     );
   }
   if (sources.includes('corpus') && !options.datastore) {
-    throw new InvalidSettingError(
-      'datastore',
-      `strategy ${formatStrategy(strategy)} drafts from a corpus datastore, and none is loaded`,
-    );
+    throw new InvalidSettingError('datastore', `${named} drafts from a corpus datastore, and none is loaded`);
   }
   if (!Number.isInteger(maxNewTokens) || maxNewTokens < 1) {
     throw new InvalidSettingError('maxNewTokens', `max new tokens must be an integer >= 1, got ${maxNewTokens}`);
@@ -388,5 +343,25 @@ function validateOptions(options: GenerateOptions): { strategy: Strategy; vocab:
         `exceeds the models' context of ${positionLimit} positions`,
     );
   }
-  return { strategy, vocab, positionLimit };
+  return { planner, vocab, positionLimit };
+}
+
+/** The run's planner: the one given, or a fixed one for a resolved `strategy`. */
+function plannerOf(options: GenerateOptions): StepPlanner {
+  if (options.planner) {
+    if (options.strategy !== undefined)
+      throw new InvalidSettingError('strategy', 'give a planner or a strategy, not both');
+    return options.planner;
+  }
+  if (options.strategy === undefined)
+    throw new InvalidSettingError('strategy', 'generate needs a strategy or a planner');
+  const spec = typeof options.strategy === 'string' ? parseStrategy(options.strategy) : toStrategy(options.strategy);
+  if (!isResolved(spec)) {
+    throw new InvalidSettingError(
+      'strategy',
+      `${formatStrategy(spec)} chooses its budget on the device: run it through the controller (controller.ts), or ` +
+        `give a node count, e.g. ${spec.kind}:16`,
+    );
+  }
+  return fixedPlanner(spec);
 }

@@ -59,8 +59,36 @@ export class MaxHeap<T> {
     return top;
   }
 
-  /** The items in pop order, without changing the heap (O(n log n); for inspection, not for the hot path). */
-  sorted(): T[] {
-    return this.items.slice().sort((a, b) => (this.before(a, b) ? -1 : this.before(b, a) ? 1 : 0));
+  /**
+   * The first `k` items in `before` order (all of them when `k` exceeds the size), without changing the heap. With a
+   * strict total order (the builders' key-then-creation order) these are exactly what the next `k` pops would return.
+   * O(k log k) comparisons however large the heap: the builders look ahead like this once per draft call.
+   *
+   * Items the comparison cannot tell apart (neither `before` the other) come in the order they sit in the heap's
+   * array, as a stable sort of that array would give them, so the result is still a pure function of the pushes and
+   * pops so far.
+   * @param k an integer >= 0
+   */
+  top(k: number): T[] {
+    if (!Number.isInteger(k) || k < 0) throw new RangeError(`top(k) needs an integer k >= 0, got ${k}`);
+    const items = this.items;
+    const out: T[] = [];
+    if (k === 0 || items.length === 0) return out;
+    // Best-first walk of the heap's tree: a node comes out only after its parent, so a small heap of candidate
+    // indices (the children of what is already out) always holds the next item. Ties fall back to the array index,
+    // which is consistent with the heap property (a child never beats its parent and sits at a larger index), so the
+    // walk yields exactly the stable sort of the array under `before`.
+    const first = (i: number, j: number): boolean =>
+      this.before(items[i], items[j]) || (!this.before(items[j], items[i]) && i < j);
+    const frontier = new MaxHeap<number>(first);
+    frontier.push(0);
+    while (out.length < k && frontier.size > 0) {
+      const i = frontier.pop() as number;
+      out.push(items[i]);
+      const left = 2 * i + 1;
+      if (left < items.length) frontier.push(left);
+      if (left + 1 < items.length) frontier.push(left + 1);
+    }
+    return out;
   }
 }

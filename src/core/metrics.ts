@@ -5,17 +5,7 @@
  *   mean_acceptance_length (tau) = 1 + draft_n_accepted / verify_steps (each step adds its accepted tokens plus
  *   one token of the target's own), acceptance rate per position as in vLLM's per-position counters.
  */
-import type { StepRecord } from './step';
-
-/** Milliseconds per part of the run (sums of the steps' timings). */
-export interface TimeSplit {
-  draft: number;
-  verify: number;
-  tree: number;
-  commit: number;
-  sampling: number;
-  total: number;
-}
+import type { StepRecord, StepTimings } from './step';
 
 /** Metrics of one run. */
 export interface Metrics {
@@ -44,8 +34,8 @@ export interface Metrics {
   wall_ms: number;
   /** tokens_emitted per wall second (0 when no time passed). */
   tokens_per_second: number;
-  /** Where the time went, summed over steps. */
-  time_ms: TimeSplit;
+  /** Where the time went, summed over steps (the steps' timing fields). */
+  time_ms: StepTimings;
 }
 
 /**
@@ -59,7 +49,7 @@ export function computeMetrics(steps: readonly StepRecord[], wallMs?: number): M
   const reached: number[] = []; // [depth] steps whose tree had a node at depth d + 1
   const acceptedAt: number[] = []; // [depth] steps whose accepted path reached depth d + 1
   const histogram: number[] = [];
-  const time: TimeSplit = { draft: 0, verify: 0, tree: 0, commit: 0, sampling: 0, total: 0 };
+  const time: StepTimings = { draft: 0, verify: 0, tree: 0, commit: 0, sampling: 0, total: 0 };
 
   for (const step of steps) {
     const n = step.tree.tokens.length;
@@ -75,7 +65,7 @@ export function computeMetrics(steps: readonly StepRecord[], wallMs?: number): M
     }
     while (histogram.length <= a) histogram.push(0);
     histogram[a]++;
-    for (const key of Object.keys(time) as (keyof TimeSplit)[]) time[key] += step.timings[key];
+    for (const key of Object.keys(time) as (keyof StepTimings)[]) time[key] += step.timings[key];
   }
 
   const verifySteps = steps.length;

@@ -35,7 +35,6 @@ import { fixedTreeBuilder } from './builders/fixed';
 import { optimalSequoiaShape, sequoiaBuilder } from './builders/sequoia';
 import type { TreeBuilder } from './builders/types';
 import { InvalidSettingError } from './errors';
-import type { StepRecord } from './step';
 
 /** Most draft nodes (root excluded) any strategy may put in one tree. */
 export const MAX_TREE_NODES = 256;
@@ -64,39 +63,30 @@ interface Sourced {
   sources?: readonly DraftSourceName[];
 }
 
-/** A parsed strategy. `'auto'` budgets are resolved per device with `resolveStrategy` before building trees. */
-export type Strategy =
+/** A strategy whose node budget is `B`: `number | 'auto'` as written, `number` once resolved. */
+export type StrategyWith<B> =
   | { kind: 'ar' }
   | ({ kind: 'chain'; gamma: number } & Sourced)
   | ({ kind: 'tree'; branching: number[] } & Sourced)
-  | ({ kind: 'sequoia'; budget: number | 'auto'; maxDepth: number | null } & Sourced)
-  | ({ kind: 'dyspec'; budget: number | 'auto' } & Sourced)
-  | ({ kind: 'dyspec-cal'; budget: number | 'auto' } & Sourced)
+  | ({ kind: 'sequoia'; budget: B; maxDepth: number | null } & Sourced)
+  | ({ kind: 'dyspec'; budget: B } & Sourced)
+  | ({ kind: 'dyspec-cal'; budget: B } & Sourced)
   | ({ kind: 'dyspec-t'; threshold: number; cap: number } & Sourced);
+
+/** A strategy a step can run: every budget is a node count. */
+export type ResolvedStrategy = StrategyWith<number>;
+
+/** An `auto` strategy as written: its budget is chosen per step by the controller (controller.ts). */
+export type AutoStrategy = Extract<StrategyWith<'auto'>, { kind: AutoKind }>;
+
+/** A strategy as written (URL, CLI flag): resolved, or `auto`. */
+export type Strategy = ResolvedStrategy | AutoStrategy;
 
 /** The strategy kinds, in the order the UI lists them. */
 export const STRATEGY_KINDS = ['ar', 'chain', 'tree', 'sequoia', 'dyspec', 'dyspec-cal', 'dyspec-t'] as const;
 
 /** The strategy kinds that take an `auto` budget. */
 export type AutoKind = 'sequoia' | 'dyspec' | 'dyspec-cal';
-
-/**
- * What a budget chooser is asked before every step of an `auto` run: which tree needs a node budget, and the steps
- * of the run so far (so the choice keeps adapting to the acceptance and timings seen).
- */
-export interface BudgetRequest {
-  kind: AutoKind;
-  steps: readonly StepRecord[];
-}
-
-/** A chosen budget: draft nodes (root excluded) and, for Sequoia, an optional depth limit. */
-export interface BudgetChoice {
-  budget: number;
-  maxDepth?: number;
-}
-
-/** Picks the node budget for `auto` strategies, e.g. from measured verify times t(N) (DESIGN.md §6). */
-export type BudgetChooser = (request: BudgetRequest) => BudgetChoice | Promise<BudgetChoice>;
 
 /** Options for turning a strategy into a tree builder. */
 export interface BuilderOptions {
@@ -257,39 +247,45 @@ export function nodeBudget(spec: Strategy): number | null {
 }
 
 /** True for `sequoia:auto`, `dyspec:auto` and `dyspec-cal:auto`. */
-export function isAutoStrategy(spec: Strategy): spec is Extract<Strategy, { kind: AutoKind }> & { budget: 'auto' } {
+export function isAutoStrategy(spec: Strategy): spec is AutoStrategy {
   return (spec.kind === 'sequoia' || spec.kind === 'dyspec' || spec.kind === 'dyspec-cal') && spec.budget === 'auto';
 }
 
+/** True when every budget of the strategy is a node count (it is not `auto`). */
+export function isResolved(spec: Strategy): spec is ResolvedStrategy {
+  return !isAutoStrategy(spec);
+}
+
 /**
- * Replaces an `auto` budget with the chooser's choice (other strategies come back unchanged).
- * @throws InvalidSettingError('strategy') when an `auto` strategy has no chooser or the choice is out of range
+ * Parses strategy text that must run as written (tests, tools that build trees directly).
+ * @throws InvalidSettingError('strategy') for bad text or an `auto` budget
  */
-export async function resolveStrategy(
-  spec: Strategy,
-  chooseBudget?: BudgetChooser,
-  steps: readonly StepRecord[] = [],
-): Promise<Strategy> {
-  if (!isAutoStrategy(spec)) return spec;
-  const kind = spec.kind;
-  if (!chooseBudget) {
-    throw bad(
-      `${kind}:auto needs a budget chooser (measured verify times); give a node count instead, e.g. ${kind}:16`,
-    );
-  }
-  const choice = await chooseBudget({ kind, steps });
-  const resolved: Strategy =
-    spec.kind === 'sequoia'
-      ? { ...spec, budget: choice.budget, maxDepth: choice.maxDepth ?? null }
-      : { ...spec, budget: choice.budget };
-  return toStrategy(resolved); // range-checks the choice
+export function parseResolvedStrategy(text: string): ResolvedStrategy {
+  const spec = parseStrategy(text);
+  if (!isResolved(spec)) throw bad(`${spec.kind}:auto has no node count until the controller chooses one per step`);
+  return spec;
+}
+
+/**
+ * The strategy one step of an `auto` run executes: the chosen node budget, or `ar` for budget 0 (the controller
+ * chose not to speculate this step).
+ * @throws InvalidSettingError('strategy') when the budget is out of range
+ */
+export function withBudget(spec: AutoStrategy, budget: number): ResolvedStrategy {
+  if (budget === 0) return { kind: 'ar' };
+  const resolved = spec.kind === 'sequoia' ? { ...spec, budget, maxDepth: null } : { ...spec, budget };
+  const checked = toStrategy(resolved); // range-checks the budget
+  if (!isResolved(checked)) throw bad(`budget ${budget} is not a node count`);
+  return checked;
 }
 
 /**
  * The tree builder that runs a strategy. `ar` gets a builder that drafts nothing.
  * @throws InvalidSettingError('strategy') for an unresolved `auto` budget
  */
-export function builderFor(spec: Strategy, options: BuilderOptions = {}): TreeBuilder {
+export function builderFor(spec: ResolvedStrategy, options: BuilderOptions = {}): TreeBuilder {
+  const written = spec as Strategy; // the types rule `auto` out; a cast (or plain JS) must still fail loudly
+  if (isAutoStrategy(written)) throw bad(`${written.kind}:auto must be resolved to a node count first (withBudget)`);
   switch (spec.kind) {
     case 'ar':
       return async () => {};
@@ -298,14 +294,13 @@ export function builderFor(spec: Strategy, options: BuilderOptions = {}): TreeBu
     case 'tree':
       return fixedTreeBuilder(spec.branching);
     case 'sequoia': {
-      const budget = requireBudget(spec.budget, 'sequoia');
       const acceptance = [...(options.acceptance ?? DEFAULT_SEQUOIA_ACCEPTANCE)];
-      return sequoiaBuilder(optimalSequoiaShape(acceptance, budget, spec.maxDepth ?? budget));
+      return sequoiaBuilder(optimalSequoiaShape(acceptance, spec.budget, spec.maxDepth ?? spec.budget));
     }
     case 'dyspec':
-      return dyspecGreedyBuilder(requireBudget(spec.budget, 'dyspec'));
+      return dyspecGreedyBuilder(spec.budget);
     case 'dyspec-cal':
-      return dyspecCalibratedBuilder(requireBudget(spec.budget, 'dyspec-cal'), options.acceptanceEstimate ?? identity);
+      return dyspecCalibratedBuilder(spec.budget, options.acceptanceEstimate ?? identity);
     case 'dyspec-t':
       return dyspecThresholdBuilder(spec.threshold, spec.cap);
   }
@@ -313,11 +308,6 @@ export function builderFor(spec: Strategy, options: BuilderOptions = {}): TreeBu
 
 function identity(q: number): number {
   return q;
-}
-
-function requireBudget(budget: number | 'auto', kind: string): number {
-  if (budget === 'auto') throw bad(`${kind}:auto must be resolved to a node count first (resolveStrategy)`);
-  return budget;
 }
 
 function bad(message: string): InvalidSettingError {
@@ -341,12 +331,7 @@ function parseBranching(text: string | undefined): number[] {
     if (!(value >= 1)) throw bad(`tree branching "${text ?? ''}": "${field}" is not a whole number >= 1`);
     return value;
   });
-  let layer = 1;
-  let nodes = 0;
-  for (const b of branching) {
-    layer *= b;
-    nodes += layer;
-  }
+  const nodes = branchingNodes(branching);
   if (nodes > MAX_TREE_NODES) {
     throw bad(`tree branching "${text}" makes ${nodes} draft nodes, more than the limit of ${MAX_TREE_NODES}`);
   }

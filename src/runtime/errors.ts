@@ -73,6 +73,24 @@ export class VocabularyMismatchError extends ModelLoadError {
   }
 }
 
+/**
+ * One side of a draft/target pair failed to load. Wraps the runtime's error (kept as `cause`, with its `file`) and
+ * says which model and which source, since "config.json: missing required field" alone does not say whether the
+ * draft or the target folder is broken.
+ */
+export class PairSideError extends ModelLoadError {
+  constructor(
+    /** Which model of the pair failed. */
+    readonly role: 'draft' | 'target',
+    /** The source as given (a path, URL or hub id). */
+    readonly source: string,
+    cause: ModelLoadError,
+  ) {
+    super(`${role} model ${source}: ${cause.message}`, cause.file, { cause });
+    this.name = 'PairSideError';
+  }
+}
+
 /** A prompt (plus the tokens to generate) longer than the model's max_position_embeddings. */
 export class PromptTooLongError extends Error {
   constructor(

@@ -5,7 +5,7 @@
  */
 import type { LanguageModel } from '../core/model';
 import { parseLlamaConfig } from './config';
-import { ModelLoadError, PromptTooLongError } from './errors';
+import { ModelLoadError, PairSideError } from './errors';
 import type { FetcherOptions, FileFetcher, ReadOptions } from './fetch';
 import { createFileFetcher, parseJsonBytes, readJson, readOptionalJson } from './fetch';
 import { checkVocabularyPair } from './pair';
@@ -152,10 +152,14 @@ export interface LoadedPair {
   tokenizer: HfTextTokenizer;
 }
 
+/** A source as the user gave it, for messages. */
+const sourceText = (src: ModelSource | string): string => (typeof src === 'string' ? src : describeModelSource(src));
+
 /**
  * Loads a draft and a target. Both folders download together; the vocabulary check runs before either model is
  * built; when one download fails the other is aborted.
- * @throws VocabularyMismatchError when the two vocabularies differ beyond padding rows
+ * @throws PairSideError (cause: the runtime's ModelLoadError) naming the side and its source when one folder fails
+ *   to fetch, parse or check; VocabularyMismatchError when the two vocabularies differ beyond padding rows
  */
 export async function loadModelPair(
   draftSource: ModelSource | string,
@@ -169,8 +173,12 @@ export async function loadModelPair(
   outer?.addEventListener('abort', forward, { once: true });
   const fetchSide = (src: ModelSource | string, role: 'draft' | 'target'): Promise<ModelFiles> =>
     fetchModelFiles(src, { ...options, role, signal: inner.signal }).catch((err: unknown) => {
-      inner.abort(err);
-      throw err;
+      // The other side's failure (or the caller's abort) coming back through the shared signal: already reported.
+      if (inner.signal.aborted && err === inner.signal.reason) throw err;
+      // Model errors say which side; anything else (a bug, an abort) goes on as it is.
+      const failure = err instanceof ModelLoadError ? new PairSideError(role, sourceText(src), err) : err;
+      inner.abort(failure);
+      throw failure;
     });
   try {
     const [d, t] = await Promise.all([fetchSide(draftSource, 'draft'), fetchSide(targetSource, 'target')]);
@@ -184,28 +192,6 @@ export async function loadModelPair(
     return { draft, target, tokenizer: target.tokenizer };
   } finally {
     outer?.removeEventListener('abort', forward);
-  }
-}
-
-/**
- * Throws when a prompt (plus `reserve` positions for the tokens still to generate, drafts included) does not fit
- * in the model's positions.
- * @throws PromptTooLongError with the lengths and the limit in its message
- */
-export function checkPromptLength(
-  ids: ArrayLike<number>,
-  config: Pick<LlamaConfig, 'maxPositions'>,
-  reserve = 0,
-): void {
-  const needed = ids.length + reserve;
-  if (needed > config.maxPositions) {
-    const extra = reserve > 0 ? ` plus ${reserve} to generate (${needed})` : '';
-    throw new PromptTooLongError(
-      needed,
-      config.maxPositions,
-      `the prompt is ${ids.length} tokens${extra}, more than the model's ${config.maxPositions} positions ` +
-        `(max_position_embeddings): shorten the prompt or generate fewer tokens`,
-    );
   }
 }
 

@@ -98,18 +98,6 @@ class OnnxModel implements LanguageModel {
   }
 }
 
-/**
- * Runs an already compiled graph (e.g. built in Node and shipped to a page).
- * @param built the model bytes and the external weight file from `buildLlamaGraph`
- */
-export async function createOnnxModelFromGraph(
-  config: LlamaConfig,
-  built: BuiltModel,
-  options: OnnxModelOptions,
-): Promise<{ model: OnnxLanguageModel; backend: BackendInfo }> {
-  return openOn(config, built, await selectBackend(options.backend, options.numThreads), options.wasmPaths, true);
-}
-
 /** The fallback reason of a WebGPU session that did not start. */
 function sessionFailure(e: unknown): string {
   return `WebGPU requested but not available: session creation failed: ${e instanceof Error ? e.message : String(e)}`;

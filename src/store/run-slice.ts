@@ -7,7 +7,7 @@ import type { StateCreator } from 'zustand';
 import { computeMetrics, type Metrics } from '../core/metrics';
 import type { StepRecord } from '../core/step';
 import type { RequestHandle } from '../worker/client';
-import type { DecodeSettings, LoadResult, RunResult } from '../worker/protocol';
+import type { ComparePosition, DecodeSettings, LoadResult, RunResult } from '../worker/protocol';
 import type { AppState, StoreDeps } from './app-state';
 import { datastoreBlocker } from './datastore-slice';
 import { errorText } from './models-slice';
@@ -46,6 +46,10 @@ export interface RunView {
   createdAt: string;
   /** Which autoregressive baseline this run's speedup is measured against (null for replayed traces). */
   baselineKey: string | null;
+  /** `auto` strategies: the budget chosen before each step (0: target only). */
+  chosenBudgets?: number[];
+  /** A comparison's run: where it sat in the benchmark protocol. */
+  position?: ComparePosition;
 }
 
 /** State and actions of the run slice. */

@@ -32,6 +32,10 @@ export interface Settings {
   compare: string;
   /** Prompts the compare view runs every strategy on, one per line; empty = the prompt above. */
   comparePrompts: string;
+  /** Times the comparison runs every (prompt, strategy): with one prompt, the intervals come from the repeats. */
+  compareRepeats: number;
+  /** Fixed budgets run next to each `auto` strategy of the comparison, comma-separated; empty: none. */
+  compareSweep: string;
 }
 
 /** The settings a fresh page starts with. */
@@ -51,7 +55,12 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   compare:
     'ar,chain:2,chain:4,tree:2x1,tree:2x2x2,tree:4x2x1,sequoia:8,sequoia:16,dyspec:8,dyspec:16,dyspec-cal:4,dyspec-cal:8,dyspec-cal:16',
   comparePrompts: '',
+  compareRepeats: 3,
+  compareSweep: '',
 });
+
+/** Most repeats a comparison may ask for. */
+export const MAX_COMPARE_REPEATS = 20;
 
 /** Largest number of new tokens the page asks for in one run (keeps a run to seconds on the bundled pair). */
 export const MAX_NEW_TOKENS_LIMIT = 1024;
@@ -96,6 +105,27 @@ export function checkStrategyList(raw: string): Checked<string> {
   return ok(items.join(','));
 }
 
+/** Checks a comma-separated list of node budgets (empty: none). */
+export function checkBudgetList(raw: string): Checked<string> {
+  const items = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  for (const item of items) {
+    if (!/^\d+$/.test(item) || Number(item) < 1 || Number(item) > 256)
+      return bad(`sweep budgets must be whole numbers from 1 to 256, got "${item}"`);
+  }
+  return ok(items.join(','));
+}
+
+/** The budgets of a sweep list (checked by checkBudgetList). */
+export function sweepBudgets(list: string): number[] {
+  return list
+    .split(',')
+    .filter((s) => s.trim() !== '')
+    .map(Number);
+}
+
 /** Per-field validators: each takes a raw value (a string from the hash, or a typed value from the form). */
 export const SETTING_CHECKS: { [K in keyof Settings]: (raw: unknown) => Checked<Settings[K]> } = {
   preset: (raw) =>
@@ -136,6 +166,8 @@ export const SETTING_CHECKS: { [K in keyof Settings]: (raw: unknown) => Checked<
       : raw.length > MAX_PROMPT_CHARS * 4
         ? bad(`compare prompts are longer than ${MAX_PROMPT_CHARS * 4} characters`)
         : ok(raw),
+  compareRepeats: (raw) => checkNumber(raw, 'repeats', 1, MAX_COMPARE_REPEATS, true),
+  compareSweep: (raw) => (typeof raw === 'string' ? checkBudgetList(raw) : bad('sweep must be text')),
 };
 
 /** The prompts a comparison runs on: the non-empty lines of `comparePrompts`, else the main prompt. */

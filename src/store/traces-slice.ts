@@ -3,14 +3,15 @@
  * import/export. An import that fails validation only sets `importError`: nothing else in the store changes.
  */
 import type { StateCreator } from 'zustand';
+import type { BenchResult } from '../core/benchmark/summary';
 import type { StepRecord } from '../core/step';
-import type { RequestHandle } from '../worker/client';
+import type { CompareRunEvent, RequestHandle } from '../worker/client';
 import type { CompareResult, RunResult } from '../worker/protocol';
 import type { AppState, StoreDeps } from './app-state';
 import { datastoreBlocker } from './datastore-slice';
 import { errorText } from './models-slice';
 import type { RunView } from './run-slice';
-import { checkStrategyList, comparisonPrompts, type Settings } from './settings';
+import { checkStrategyList, comparisonPrompts, sweepBudgets, type Settings } from './settings';
 import { comparisonTraceOf, exportTraceText, importTraceText, runTraceOf, runViewOf } from './trace-io';
 
 /** Which main view is on screen. */
@@ -19,15 +20,28 @@ export type MainView = 'run' | 'compare';
 /** Where a comparison stands. */
 export type CompareStatus = 'idle' | 'loading' | 'running' | 'done' | 'stopped' | 'error';
 
-/** A comparison: complete runs of several strategies on the same prompts and settings. */
+/** Where a running comparison is: warming up (round r), or measuring (run k of total). */
+export type CompareProgress = { phase: 'warmup'; round: number } | { phase: 'measure'; done: number; total: number };
+
+/** A comparison: the runs of several strategies on the same prompts and settings, by the benchmark protocol. */
 export interface ComparisonView {
   source: 'live' | 'trace';
   createdAt: string;
   /** Strategies requested (runs may be fewer while running or after a stop). */
   strategies: string[];
-  /** Prompts every strategy runs on (strategy-major order: runs = strategies x prompts). */
+  /** Prompts every strategy runs on. */
   prompts: string[];
+  /** Times every (prompt, strategy) runs. */
+  repeats: number;
+  /** Measured runs in the order they ran (warm-up runs are not kept). */
   runs: RunView[];
+  /** Rows the protocol added (the `ar` baseline, `auto` sweep budgets). */
+  added: string[];
+  /** ms per token of each warm-up round the engine reported. */
+  warmup: number[];
+  progress: CompareProgress | null;
+  /** The engine's result document (`cli bench`'s format), once the comparison ended; null before, and for traces. */
+  bench: BenchResult | null;
 }
 
 /** State and actions of the traces slice. */
@@ -70,7 +84,12 @@ export const createTracesSlice =
     let stopRequested = false;
     const now = deps.now ?? (() => new Date());
 
-    const runViewFromResult = (settings: Settings, result: RunResult, steps: StepRecord[]): RunView => {
+    const runViewFromResult = (
+      settings: Settings,
+      result: RunResult,
+      steps: StepRecord[],
+      position?: CompareRunEvent['position'],
+    ): RunView => {
       const loaded = get().loaded;
       return {
         source: 'live',
@@ -98,8 +117,14 @@ export const createTracesSlice =
         tokenTexts: loaded?.vocab ?? {},
         createdAt: now().toISOString(),
         baselineKey: null, // speedups in a comparison are against its own `ar` run
+        chosenBudgets: result.chosenBudgets,
+        ...(position ? { position } : {}),
       };
     };
+
+    /** Applies `change` to the comparison on screen (if any). */
+    const updateComparison = (change: (c: ComparisonView) => Partial<ComparisonView>): void =>
+      set((s) => (s.comparison ? { comparison: { ...s.comparison, ...change(s.comparison) } } : {}));
 
     return {
       view: 'run',
@@ -136,15 +161,29 @@ export const createTracesSlice =
           return;
         }
         const prompts = comparisonPrompts(settings);
+        const repeats = settings.compareRepeats;
         set({
           compareStatus: 'running',
-          comparison: { source: 'live', createdAt: now().toISOString(), strategies, prompts, runs: [] },
+          comparison: {
+            source: 'live',
+            createdAt: now().toISOString(),
+            strategies,
+            prompts,
+            repeats,
+            runs: [],
+            added: [],
+            warmup: [],
+            progress: null,
+            bench: null,
+          },
         });
         const h = deps.client.compare(
           {
             prompts,
             chat: settings.chat,
             strategies,
+            repeats,
+            autoSweep: sweepBudgets(settings.compareSweep),
             temperature: settings.temperature,
             topP: settings.topP,
             topK: settings.topK,
@@ -152,24 +191,26 @@ export const createTracesSlice =
             maxNewTokens: settings.maxNewTokens,
           },
           {
-            onRun: (_index, result, steps) =>
-              set((s) =>
-                s.comparison
-                  ? {
-                      comparison: {
-                        ...s.comparison,
-                        runs: [...s.comparison.runs, runViewFromResult(settings, result, steps)],
-                      },
-                    }
-                  : {},
-              ),
+            onWarmup: (round, msPerToken) =>
+              updateComparison((c) => ({ warmup: [...c.warmup, msPerToken], progress: { phase: 'warmup', round } })),
+            onRun: (run) =>
+              updateComparison((c) => ({
+                runs: [...c.runs, runViewFromResult(settings, run.result, run.steps, run.position)],
+                added:
+                  run.position.added && !c.added.includes(run.result.strategy)
+                    ? [...c.added, run.result.strategy]
+                    : c.added,
+                progress: { phase: 'measure', done: run.run + 1, total: run.total },
+              })),
           },
         );
         handle = h;
         try {
           const result = await h.done;
+          updateComparison(() => ({ bench: result.bench, progress: null }));
           set({ compareStatus: result.stopped ? 'stopped' : 'done' });
         } catch (e) {
+          updateComparison(() => ({ progress: null }));
           set({ compareStatus: 'error', compareError: errorText(e) });
         } finally {
           if (handle === h) handle = null;
@@ -222,8 +263,21 @@ export const createTracesSlice =
           const runs = trace.runs.map((r) => runViewOf(r, tokenTexts));
           const strategies = [...new Set(runs.map((r) => r.strategy))];
           const prompts = [...new Set(runs.map((r) => r.promptText))];
+          const repeats = Math.max(1, Math.floor(runs.length / Math.max(1, strategies.length * prompts.length)));
+          const comparison: ComparisonView = {
+            source: 'trace',
+            createdAt: trace.createdAt,
+            strategies,
+            prompts,
+            repeats,
+            runs,
+            added: [],
+            warmup: [],
+            progress: null,
+            bench: null,
+          };
           set({
-            comparison: { source: 'trace', createdAt: trace.createdAt, strategies, prompts, runs },
+            comparison,
             compareStatus: 'done',
             compareError: null,
             view: 'compare',

@@ -20,6 +20,8 @@ export const HASH_KEYS: { readonly [K in keyof Settings]: string } = {
   chat: 'chat',
   compare: 'compare',
   comparePrompts: 'compare_prompts',
+  compareRepeats: 'compare_repeats',
+  compareSweep: 'compare_sweep',
 };
 
 const FIELDS = Object.keys(HASH_KEYS) as (keyof Settings)[];

@@ -109,8 +109,14 @@ export type DatastoreProgressHandler = (stage: DatastoreStage, fraction: number)
 
 /** Streaming callbacks of a comparison. */
 export interface CompareHandlers {
-  onRun?: (index: number, result: RunResult, steps: StepRecord[]) => void;
+  /** A measured run finished: `index` of `total` runs, where it sits in the protocol, its result and steps. */
+  onRun?: (run: CompareRunEvent) => void;
+  /** A warm-up round finished (ms per token of the round). */
+  onWarmup?: (round: number, msPerToken: number) => void;
 }
+
+/** One measured run of a comparison, as the engine reports it. */
+export type CompareRunEvent = Omit<Extract<EngineEvent, { type: 'compare-run' }>, 'type' | 'id'>;
 
 interface Pending {
   resolve: (value: never) => void;
@@ -169,7 +175,11 @@ export class EngineClient {
   /** Runs several strategies on the same prompt, reporting each finished one. */
   compare(request: CompareRequest, handlers: CompareHandlers = {}): RequestHandle<CompareResult> {
     return this.request<CompareResult>({ type: 'compare', id: 0, compare: request }, (event) => {
-      if (event.type === 'compare-run') handlers.onRun?.(event.run, event.result, event.steps);
+      if (event.type === 'compare-run') {
+        const { type: _type, id: _id, ...run } = event;
+        handlers.onRun?.(run);
+      }
+      if (event.type === 'compare-warmup') handlers.onWarmup?.(event.round, event.msPerToken);
     });
   }
 

@@ -3,13 +3,15 @@
  * with events. It holds no DOM or worker globals, so the same code runs inside the Web Worker (engine.worker.ts)
  * and on the main thread in tests (client.ts's in-process client).
  */
+import { DEFAULT_WARMUP, planStrategies, runBenchmark, type BenchSubject } from '../core/benchmark/protocol';
+import { summariseBench } from '../core/benchmark/summary';
+import { PairController, type RunOutcome } from '../core/controller';
 import { InvalidSettingError } from '../core/errors';
-import { generate } from '../core/generate';
+import type { SamplingParams } from '../core/sampling';
 import type { StepRecord } from '../core/step';
-import { formatStrategy, parseStrategy, sourcesOf } from '../core/strategy';
+import { parseStrategy, sourcesOf } from '../core/strategy';
 import { datastoreFromUser, type LoadedDatastore } from '../runtime/datastore';
 import type { LoadedModel, LoadProgress, TextTokenizer } from '../runtime/types';
-import { AutoBudgets } from './auto-budget';
 import {
   toErrorInfo,
   type CompareRequest,
@@ -60,14 +62,17 @@ interface Active {
   stepMode: boolean;
 }
 
-/** Tokens of a warm-up run before a comparison (JIT, WASM and kernel warm-up would otherwise skew the first row). */
-const WARMUP_TOKENS = 4;
+/** Tokens of each warm-up run of a comparison (the rounds repeat until the step time is stable). */
+const COMPARE_WARMUP_TOKENS = 16;
 
-/** The loaded pair with what belongs to it: the auto-budget state, and the corpus datastore tokenized for it. */
+/** Longest a free run or a comparison keeps the thread between two looks at the message loop (Stop). */
+const YIELD_EVERY_MS = 8;
+
+/** The loaded pair with what belongs to it: its adaptive controller, and the corpus datastore tokenized for it. */
 interface HeldPair {
   key: string;
   value: LoadedPair;
-  auto: AutoBudgets;
+  controller: PairController;
   datastore: LoadedDatastore | null;
   /** Why the shipped datastore could not be used, if it could not. */
   datastoreError: string | null;
@@ -151,10 +156,8 @@ export class EngineHost {
         signal,
         onProgress: (progress) => this.emit({ type: 'progress', id, progress }),
       });
-      const vocab = Math.min(value.tokenizer.vocabSize, value.draft.model.vocabSize, value.target.model.vocabSize);
-      const auto = new AutoBudgets(value.draft.model, value.target.model, vocab, this.deps.now);
       const shipped = await this.shippedDatastore(id, req, signal);
-      this.pair = { key, value, auto, ...shipped };
+      this.pair = { key, value, controller: controllerFor(value, this.deps.now), ...shipped };
     }
     const { draft, target, tokenizer } = this.pair.value;
     const vocab: string[] = new Array<string>(tokenizer.vocabSize);
@@ -214,20 +217,23 @@ export class EngineHost {
     this.emit({ type: 'datastore-built', id, result: datastoreSummary(built) });
   }
 
-  private requirePair(): RunPair {
+  private requirePair(): HeldPair {
     if (!this.pair) throw new Error('no models are loaded: load a model pair first');
     if (this.runningId !== null) throw new Error('another run is in progress: stop it first');
-    return { ...this.pair.value, auto: this.pair.auto, datastore: this.pair.datastore };
+    return this.pair;
   }
 
   private async generate(id: number, req: GenerateRequest, signal: AbortSignal): Promise<void> {
     const pair = this.requirePair();
+    const strategy = parseStrategy(req.strategy); // fails before any work, naming the bad text
+    if (sourcesOf(strategy).includes('corpus') && !pair.datastore) throw noDatastore(req.strategy);
     this.runningId = id;
     try {
       const active = this.active.get(id);
+      const yielder = loopYielder(this.deps.now);
       const onStep = async (step: StepRecord): Promise<void> => {
         this.emit({ type: 'step', id, step, run: 0 });
-        if (!req.stepMode || !active?.stepMode || signal.aborted) return;
+        if (!req.stepMode || !active?.stepMode || signal.aborted) return yielder();
         // Step-by-step: park until the page sends `next` (or `stop`) before the next target call.
         this.emit({ type: 'waiting', id, stepIndex: step.index });
         await new Promise<void>((resolve) => {
@@ -235,118 +241,145 @@ export class EngineHost {
         });
         active.release = null;
       };
-      const { result } = await this.runOnce(pair, req, req.strategy, req.maxNewTokens, signal, onStep);
-      this.emit({ type: 'done', id, result });
+      const prompt = promptOf(pair.value.tokenizer, req.prompt, req.chat);
+      const outcome = await pair.controller.run({
+        prompt: prompt.ids,
+        strategy,
+        params: decodeParams(req),
+        maxNewTokens: req.maxNewTokens,
+        seed: req.seed,
+        datastore: pair.datastore?.index ?? null,
+        signal,
+        onStep,
+      });
+      this.emit({ type: 'done', id, result: runResult(pair, req.strategy, prompt, outcome, signal.aborted) });
     } finally {
       this.runningId = null;
     }
   }
 
+  /** A comparison: core's benchmark protocol (the one `cli bench` runs) on the held pair's controller. */
   private async compare(id: number, req: CompareRequest, signal: AbortSignal): Promise<void> {
     const pair = this.requirePair();
-    if (req.strategies.length === 0) throw new Error('compare needs at least one strategy');
-    if (req.prompts.length === 0) throw new Error('compare needs at least one prompt');
     for (const s of req.strategies) {
       // Fail before any work, naming the bad entry.
       if (sourcesOf(parseStrategy(s)).includes('corpus') && !pair.datastore) throw noDatastore(s);
     }
+    const prompts = req.prompts.map((p) => promptOf(pair.value.tokenizer, p, req.chat));
+    const yielder = loopYielder(this.deps.now);
+    const subject: BenchSubject = {
+      run: (settings) =>
+        pair.controller.run({ ...settings, datastore: pair.datastore?.index ?? null, onStep: yielder }),
+      freezeSequoiaAcceptance: () => pair.controller.freezeSequoiaAcceptance(),
+      profile: (role) => pair.controller.profile(role),
+    };
+    const params = decodeParams(req);
+    const autoSweep = req.autoSweep ?? [];
+    const added = new Map(planStrategies(req.strategies, autoSweep).map((p) => [p.text, p.added]));
     this.runningId = id;
     try {
-      const warm = [...new Set(['ar', req.strategies.find((s) => s !== 'ar') ?? 'ar'])];
-      for (const s of warm) {
-        if (signal.aborted) break;
-        const first = { ...req, prompt: req.prompts[0] };
-        await this.runOnce(pair, first, s, Math.min(WARMUP_TOKENS, req.maxNewTokens), signal, () => undefined);
-      }
-      const runs: { result: RunResult; steps: StepRecord[] }[] = [];
-      const jobs = req.strategies.flatMap((strategy) => req.prompts.map((prompt) => ({ strategy, prompt })));
-      for (const job of jobs) {
-        if (signal.aborted) break;
-        const settings = { ...req, prompt: job.prompt };
-        const noop = (): void => undefined;
-        const { result, steps } = await this.runOnce(pair, settings, job.strategy, req.maxNewTokens, signal, noop);
-        if (result.stopped) break;
-        this.emit({ type: 'compare-run', id, run: runs.length, result, steps });
-        runs.push({ result, steps });
-      }
-      this.emit({ type: 'compared', id, result: { runs, stopped: signal.aborted } });
+      const record = await runBenchmark(
+        subject,
+        {
+          strategies: req.strategies,
+          prompts: prompts.map((p) => p.ids),
+          maxNewTokens: req.maxNewTokens,
+          params,
+          seed: req.seed,
+          autoSweep,
+          repeats: req.repeats ?? 1,
+          warmup: { ...DEFAULT_WARMUP, tokens: Math.min(COMPARE_WARMUP_TOKENS, req.maxNewTokens) },
+        },
+        {
+          signal,
+          onProgress: (p) => {
+            if (p.phase === 'warmup')
+              this.emit({ type: 'compare-warmup', id, round: p.round, msPerToken: p.msPerToken });
+            if (p.phase !== 'measure') return;
+            const { run } = p;
+            const result = runResult(pair, run.strategy, prompts[run.prompt], run.outcome, false);
+            const position = {
+              prompt: run.prompt,
+              repeat: run.repeat,
+              order: run.order,
+              added: added.get(run.strategy) ?? false,
+            };
+            const steps = run.outcome.steps;
+            this.emit({ type: 'compare-run', id, run: p.done - 1, total: p.total, position, result, steps });
+          },
+        },
+      );
+      const bench = summariseBench(record, { params, seed: req.seed });
+      this.emit({ type: 'compared', id, result: { stopped: record.stopped, bench } });
     } finally {
       this.runningId = null;
     }
   }
-
-  /** One generation from a fresh cache; returns the result and every step record. */
-  private async runOnce(
-    pair: RunPair,
-    settings: DecodeSettings & { prompt: string; chat: boolean },
-    strategyText: string,
-    maxNewTokens: number,
-    signal: AbortSignal,
-    onStep: (step: StepRecord) => void | Promise<void>,
-  ): Promise<{ result: RunResult; steps: StepRecord[] }> {
-    const strategy = parseStrategy(strategyText);
-    const { tokenizer } = pair;
-    const promptText =
-      settings.chat && tokenizer.applyChatTemplate
-        ? tokenizer.applyChatTemplate([{ role: 'user', content: settings.prompt }])
-        : settings.prompt;
-    const promptIds = tokenizer.encode(promptText);
-    const auto = await pair.auto.forStrategy(strategy); // profiles the device on first use (not timed as the run)
-    const params = { temperature: settings.temperature, topP: settings.topP, topK: settings.topK };
-    const steps: StepRecord[] = [];
-    const t0 = this.deps.now();
-    let resolved = strategyText;
-    let tokens: number[];
-    let stopReason = 'stopped';
-    try {
-      const out = await generate({
-        draft: pair.draft.model,
-        target: pair.target.model,
-        datastore: pair.datastore?.index ?? null,
-        prompt: promptIds,
-        strategy,
-        params,
-        maxNewTokens,
-        seed: settings.seed,
-        eosTokenIds: tokenizer.eosTokenIds,
-        // Distributions over real tokens only (not embedding padding rows), as the CLI does: same settings, same text.
-        vocab: Math.min(tokenizer.vocabSize, pair.draft.model.vocabSize, pair.target.model.vocabSize),
-        signal,
-        chooseBudget: auto?.chooseBudget,
-        acceptance: pair.auto.sequoiaAcceptance(),
-        calibration: pair.auto.calibrations.forRun(strategy, params),
-        onStep: (step: StepRecord) => {
-          steps.push(step);
-          return onStep(step);
-        },
-      });
-      tokens = out.tokens;
-      stopReason = out.stopReason;
-      resolved = formatStrategy(out.strategy);
-    } catch (e) {
-      if (!signal.aborted) throw e;
-      tokens = steps.flatMap((s) => s.emitted); // stopped mid-run: keep what the finished steps produced
-    }
-    auto?.record(steps);
-    if (strategy.kind !== 'ar' && !signal.aborted) pair.auto.observe(steps);
-    const stopped = signal.aborted;
-    const result: RunResult = {
-      strategy: strategyText,
-      resolvedStrategy: resolved,
-      promptIds,
-      promptText,
-      tokens,
-      text: tokenizer.decode(tokens),
-      stopReason: stopped ? 'stopped' : stopReason,
-      elapsedMs: this.deps.now() - t0,
-      stopped,
-    };
-    return { result, steps };
-  }
 }
 
-/** What a run reads: the pair, its auto-budget state and its corpus datastore. */
-type RunPair = LoadedPair & { auto: AutoBudgets; datastore: LoadedDatastore | null };
+/** A prompt as the model sees it: the chat template applied when asked for and the tokenizer has one. */
+interface EncodedPrompt {
+  text: string;
+  ids: number[];
+}
+
+function promptOf(tokenizer: TextTokenizer, prompt: string, chat: boolean): EncodedPrompt {
+  const text =
+    chat && tokenizer.applyChatTemplate ? tokenizer.applyChatTemplate([{ role: 'user', content: prompt }]) : prompt;
+  return { text, ids: tokenizer.encode(text) };
+}
+
+function decodeParams(s: DecodeSettings): SamplingParams {
+  return { temperature: s.temperature, topP: s.topP, topK: s.topK };
+}
+
+/** The page's view of one finished (or stopped) generation. */
+function runResult(
+  pair: HeldPair,
+  strategy: string,
+  prompt: EncodedPrompt,
+  outcome: RunOutcome,
+  stopped: boolean,
+): RunResult {
+  return {
+    strategy,
+    resolvedStrategy: outcome.resolved,
+    chosenBudgets: outcome.chosenBudgets,
+    promptIds: prompt.ids,
+    promptText: prompt.text,
+    tokens: outcome.tokens,
+    text: pair.value.tokenizer.decode(outcome.tokens),
+    stopReason: stopped ? 'stopped' : outcome.stopReason,
+    elapsedMs: outcome.wallMs,
+    stopped,
+  };
+}
+
+/**
+ * A step hook that hands the thread back to the message loop at most every YIELD_EVERY_MS, so a `stop` (a message,
+ * i.e. a macrotask) is seen within about one step: the models' awaits are microtasks and never let it in. A
+ * MessageChannel round trip is used rather than setTimeout, which browsers clamp to 4 ms once nested.
+ */
+function loopYielder(now: () => number): () => Promise<void> {
+  let last = now();
+  return async () => {
+    if (now() - last < YIELD_EVERY_MS) return;
+    await yieldToLoop();
+    last = now();
+  };
+}
+
+function yieldToLoop(): Promise<void> {
+  if (typeof MessageChannel === 'undefined') return new Promise((resolve) => setTimeout(resolve, 0));
+  return new Promise((resolve) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => {
+      channel.port1.close();
+      resolve();
+    };
+    channel.port2.postMessage(null);
+  });
+}
 
 function noDatastore(strategy: string): InvalidSettingError {
   return new InvalidSettingError(
@@ -354,6 +387,21 @@ function noDatastore(strategy: string): InvalidSettingError {
     `strategy ${strategy} drafts from a corpus datastore, and none is loaded: the target ships none, so build one ` +
       'from a text first',
   );
+}
+
+/**
+ * The pair's adaptive controller: distributions over real tokens only (not embedding padding rows), as the CLI's
+ * runner does, so the same settings give the same text.
+ */
+function controllerFor(pair: LoadedPair, now: () => number): PairController {
+  const { draft, target, tokenizer } = pair;
+  return new PairController({
+    draft: draft.model,
+    target: target.model,
+    vocab: Math.min(tokenizer.vocabSize, draft.model.vocabSize, target.model.vocabSize),
+    eosTokenIds: tokenizer.eosTokenIds,
+    now,
+  });
 }
 
 /** Frees a pair's onnxruntime sessions (and GPU buffers) where the model owns any. */

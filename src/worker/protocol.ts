@@ -3,6 +3,8 @@
  * on the main thread in tests). Every request carries an `id`; every event answers one request by that id.
  * Messages are plain structured-clone data: no classes, no functions.
  */
+import type { BenchResult } from '../core/benchmark/summary';
+import type { StopReason as EngineStopReason } from '../core/generate';
 import type { StepRecord } from '../core/step';
 import type { BackendInfo, LlamaConfig, LoadProgress } from '../runtime/types';
 
@@ -51,12 +53,18 @@ export interface GenerateRequest extends DecodeSettings {
   stepMode: boolean;
 }
 
-/** Several strategies on the same prompts and settings, one after another, in the same process. */
+/**
+ * Several strategies on the same prompts and settings, run by core's benchmark protocol (the one `cli bench` runs):
+ * warm-up rounds until the step time is stable, then per (repeat, prompt) every strategy once, the order rotated.
+ */
 export interface CompareRequest extends DecodeSettings {
-  /** Every strategy runs on every prompt (strategy-major order). */
   prompts: string[];
   chat: boolean;
   strategies: string[];
+  /** Times every (prompt, strategy) runs (default 1). */
+  repeats?: number;
+  /** Budgets run next to each `auto` strategy (default none). */
+  autoSweep?: number[];
 }
 
 /** Page -> engine. */
@@ -101,14 +109,16 @@ export interface LoadResult {
   datastoreError: string | null;
 }
 
-/** Why a run ended (mirrors the engine's `stopReason`). */
-export type StopReason = string;
+/** Why a run ended: the engine's reason, or `stopped` by the page. */
+export type StopReason = EngineStopReason | 'stopped';
 
 /** Answer to `generate`, and one row of a comparison. Steps stream separately as `step` events. */
 export interface RunResult {
   strategy: string;
-  /** The strategy that ran: `auto` budgets resolved to the chosen number (else the same text). */
+  /** The strategy that ran: `auto` budgets resolved to the budget most steps used (else the same text). */
   resolvedStrategy: string;
+  /** `auto` strategies: the budget chosen before each step (0: target only); else empty. */
+  chosenBudgets: number[];
   /** The prompt as token ids (after the chat template, with special tokens). */
   promptIds: number[];
   /** The prompt as the model saw it (after the chat template). */
@@ -123,10 +133,24 @@ export interface RunResult {
   stopped: boolean;
 }
 
-/** Answer to `compare`: one result (with its steps) per strategy and prompt, strategy-major, in request order. */
+/** Where one run of a comparison sits in the protocol. */
+export interface ComparePosition {
+  /** Index into the request's prompts. */
+  prompt: number;
+  repeat: number;
+  /** Position within its (repeat, prompt) unit: 0 ran first. */
+  order: number;
+  /** True for rows the protocol added (the `ar` baseline, an `auto` sweep budget). */
+  added: boolean;
+}
+
+/**
+ * Answer to `compare` (the runs themselves came as `compare-run` events): the benchmark's result document over the
+ * complete units, the same document `cli bench` writes.
+ */
 export interface CompareResult {
-  runs: { result: RunResult; steps: StepRecord[] }[];
   stopped: boolean;
+  bench: BenchResult;
 }
 
 /** An error as data (errors do not survive structured clone with their class and fields). */
@@ -144,8 +168,18 @@ export interface EngineErrorInfo {
 export type EngineEvent =
   | { type: 'progress'; id: number; progress: LoadProgress }
   | { type: 'step'; id: number; step: StepRecord; /** comparison row index; 0 for a single run */ run: number }
-  /** A comparison finished one strategy. */
-  | { type: 'compare-run'; id: number; run: number; result: RunResult; steps: StepRecord[] }
+  /** A comparison's warm-up finished a round (ms per token of the round, all strategies together). */
+  | { type: 'compare-warmup'; id: number; round: number; msPerToken: number }
+  /** A comparison finished one measured run (`run` of `total`, in the order they ran). */
+  | {
+      type: 'compare-run';
+      id: number;
+      run: number;
+      total: number;
+      position: ComparePosition;
+      result: RunResult;
+      steps: StepRecord[];
+    }
   /** A step-mode run is waiting for `next`. */
   | { type: 'waiting'; id: number; stepIndex: number }
   /** Progress of a datastore build (`datastore` requests, and the shipped datastore's indexing during `load`). */

@@ -3,7 +3,7 @@ import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { BenchResult } from '../../src/cli/bench-run';
+import type { BenchResult } from '../../src/core/benchmark/summary';
 import { wasmLoader } from '../../src/cli/models';
 import { writeFixtureModel } from '../helpers/fixture-model';
 import { cli, type CliRun } from './helpers';

@@ -13,10 +13,10 @@ const settings = (strategy: string, temperature: number, seed = 1): RunSettings 
 });
 
 describe('Runner', () => {
-  it('carries the dyspec-cal calibration from run to run, one per sampling setting', async () => {
+  it('carries the dyspec-cal calibration from run to run, one per strategy and sampling setting', async () => {
     const runner = new Runner(fakePair());
     const hot = settings('dyspec-cal:4', 0.8);
-    const calibration = runner.calibrations.for(hot.params);
+    const calibration = runner.controller.calibrations.forRun(hot.strategy, hot.params)!;
     const first = await runner.run(hot);
     const examined = (steps: typeof first.steps) =>
       steps.reduce((n, s) => n + s.decisions.filter((d, i) => i > 0 && d !== 'unvisited').length, 0);
@@ -28,6 +28,13 @@ describe('Runner', () => {
     expect(calibration.observations).toBe(examined(first.steps) + examined(second.steps));
     await runner.run(settings('dyspec-cal:4', 0));
     expect(calibration.observations).toBe(examined(first.steps) + examined(second.steps));
-    expect(runner.calibrations.for({ temperature: 0, topP: 1, topK: 0 }).observations).toBeGreaterThan(0);
+    const greedy = runner.controller.calibrations.forRun(parseStrategy('dyspec-cal:4'), {
+      temperature: 0,
+      topP: 1,
+      topK: 0,
+    });
+    expect(greedy?.observations).toBeGreaterThan(0);
+    // Another budget of the same strategy learns on its own (a benchmark row learns only from its own runs).
+    expect(runner.controller.calibrations.forRun(parseStrategy('dyspec-cal:8'), hot.params)?.observations).toBe(0);
   });
 });

@@ -199,10 +199,13 @@ describe('live chooser on a device its profile misjudges', () => {
   /** A profile that overstates the cost of bigger trees (noise, a busy machine while profiling). */
   const STEEP: LatencyTable = { sizes: [1, 2, 4, 8, 16, 32, 64], ms: [10, 16, 24, 34, 50, 80, 140] };
 
-  /** Chooses before every step, runs that step on the true device, for `count` steps. */
+  /** Chooses before every step, runs that step on the true device, for `count` steps (one run: indices 0, 1, ...). */
   function run(chooser: ReturnType<typeof createBudgetChooser>, count: number): StepRecord[] {
     const steps: StepRecord[] = [];
-    for (let s = 0; s < count; s++) steps.push(...simulateSteps(HIGH, chooser.choose(steps), 1, s, CPU_TARGET));
+    for (let s = 0; s < count; s++) {
+      const [step] = simulateSteps(HIGH, chooser.choose(steps), 1, s, CPU_TARGET);
+      steps.push({ ...step, index: s });
+    }
     return steps;
   }
 
@@ -239,5 +242,82 @@ describe('live chooser on a device its profile misjudges', () => {
     // Noise may move it for a step or two; nearly every held choice is a good one.
     const good = held.filter((pick) => (truth.get(pick) as number) >= 0.95 * best);
     expect(good.length).toBeGreaterThanOrEqual(0.9 * held.length);
+  });
+});
+
+describe('budget 0: no speculation', () => {
+  /**
+   * Steps of a chain of `budget` draft nodes on a device with CPU_TARGET verify cost and DRAFT per node, each draft
+   * token accepted with probability `alpha` until the first rejection (budget 0: a target-only step). Step `index`
+   * 0 of a run also prefills a prompt, which costs `prefillMs` more verify time.
+   */
+  function chainStep(budget: number, alpha: number, rng: Rng, index: number, prefillMs = 0): StepRecord {
+    const parents = Array.from({ length: budget + 1 }, (_, i) => i - 1);
+    const path = [0];
+    while (path.length <= budget && rng.next() < alpha) path.push(path.length);
+    const verify = latencyAt(CPU_TARGET, budget + 1) + (index === 0 ? prefillMs : 0);
+    const draft = budget * latencyAt(DRAFT, 1);
+    const timings = { draft, verify, tree: 0, commit: 0, sampling: 0, total: draft + verify };
+    return pathStep(parents, path, { index, emitted: path.map(() => 0), draftCalls: budget, timings });
+  }
+
+  /** `count` steps chosen one at a time, in runs of `runLength` steps (indices restart at 0 each run). */
+  function drive(
+    chooser: ReturnType<typeof createBudgetChooser>,
+    steps: StepRecord[],
+    count: number,
+    alpha: number,
+    options: { seed: number; runLength?: number; prefillMs?: number },
+  ): void {
+    const rng = new Rng(options.seed);
+    const runLength = options.runLength ?? count;
+    for (let s = 0; s < count; s++)
+      steps.push(chainStep(chooser.choose(steps), alpha, rng, s % runLength, options.prefillMs));
+  }
+
+  it('is a default candidate; budgets below 0 are refused', () => {
+    expect(() => createBudgetChooser({ targetLatency: CPU_TARGET, draftLatency: DRAFT, budgets: [-1, 2] })).toThrow(
+      RangeError,
+    );
+    expect(() => createBudgetChooser({ targetLatency: CPU_TARGET, draftLatency: DRAFT, budgets: [1.5] })).toThrow(
+      RangeError,
+    );
+    const chooser = createBudgetChooser({ targetLatency: CPU_TARGET, draftLatency: DRAFT });
+    chooser.choose([]);
+    expect(chooser.lastPredictions.map((p) => p.budget)).toContain(0);
+    const only = createBudgetChooser({ targetLatency: CPU_TARGET, draftLatency: DRAFT, budgets: [0] });
+    const steps: StepRecord[] = [];
+    drive(only, steps, 40, 0.9, { seed: 1 }); // exploration has no neighbour to go to
+    expect(new Set(only.history)).toEqual(new Set([0]));
+  });
+
+  it('stops speculating when no tree pays, keeps exploring budget 1, and comes back once drafts are accepted', () => {
+    const chooser = createBudgetChooser({ targetLatency: CPU_TARGET, draftLatency: DRAFT, prefixConsistent: true });
+    const steps: StepRecord[] = [];
+    drive(chooser, steps, 256, 0.02, { seed: 2, runLength: 64 }); // a useless draft
+    const late = chooser.history.slice(-128);
+    const explored = late.filter((_, i) => (256 - 128 + i + 1) % 16 === 0);
+    const held = late.filter((_, i) => (256 - 128 + i + 1) % 16 !== 0);
+    expect(held.every((b) => b === 0)).toBe(true);
+    expect(explored.every((b) => b === 1)).toBe(true); // 0's only neighbour
+    drive(chooser, steps, 512, 0.9, { seed: 3, runLength: 64 }); // the text turned easy
+    const back = chooser.history.slice(-64).filter((_, i) => (768 - 64 + i + 1) % 16 !== 0);
+    expect(back.every((b) => b > 0)).toBe(true);
+  });
+
+  it("leaves a run's first step (the prompt's prefill) out of every budget's measured step time", () => {
+    // Runs of 8 target-only steps whose first step also prefills a long prompt (300 ms more).
+    const chooser = createBudgetChooser({
+      targetLatency: CPU_TARGET,
+      draftLatency: DRAFT,
+      budgets: [0, 1],
+      exploreEvery: 0,
+    });
+    const steps: StepRecord[] = [];
+    const rng = new Rng(4);
+    for (let s = 0; s < 64; s++) steps.push(chainStep(0, 0, rng, s % 8, 300));
+    chooser.choose(steps);
+    const ar = chooser.lastPredictions.find((p) => p.budget === 0);
+    expect(ar?.stepMs).toBeCloseTo(latencyAt(CPU_TARGET, 1), 9); // 10 ms, as every other step measured
   });
 });

@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { AcceptanceCalibration, CALIBRATION_EDGES, CalibrationsBySetting, isotonic } from '../../src/core/calibration';
+import type { SamplingParams } from '../../src/core/sampling';
 import type { NodeDecision } from '../../src/core/step';
 import { parseStrategy } from '../../src/core/strategy';
 import { stepOf, times } from '../helpers/steps';
@@ -379,31 +380,57 @@ describe('isotonic', () => {
 });
 
 describe('CalibrationsBySetting', () => {
+  const hot = { temperature: 0.8, topP: 1, topK: 0 };
+  /** The calibration of a strategy that has one (every dyspec-cal strategy). */
+  const calOf = (store: CalibrationsBySetting, text: string, params: SamplingParams): AcceptanceCalibration => {
+    const cal = store.forRun(parseStrategy(text), params);
+    if (!cal) throw new Error(`${text} carries no calibration`);
+    return cal;
+  };
+
   it('keeps one calibration per sampling setting, greedy ignoring top-p and top-k', () => {
     const store = new CalibrationsBySetting();
-    const hot = { temperature: 0.8, topP: 1, topK: 0 };
-    const a = store.for(hot);
+    const a = calOf(store, 'dyspec-cal:4', hot);
     a.observe([stepOf([[0.5, 'accepted']])]);
-    expect(store.for({ ...hot })).toBe(a); // same setting: what was learned is kept
-    expect(store.for(hot).observations).toBe(1);
-    expect(store.for({ ...hot, topP: 0.9 })).not.toBe(a);
-    expect(store.for({ ...hot, temperature: 1 })).not.toBe(a);
-    expect(store.for({ ...hot, topK: 5 }).observations).toBe(0);
-    const greedy = store.for({ temperature: 0, topP: 1, topK: 0 });
-    expect(store.for({ temperature: 0, topP: 0.5, topK: 3 })).toBe(greedy); // Only dyspec-cal trees read a calibration, so only its runs carry one.
-    expect(store.forRun(parseStrategy('dyspec-cal:auto'), hot)).toBe(a);
-    expect(store.forRun(parseStrategy('dyspec-cal:4'), { ...hot, temperature: 0 })).toBe(greedy);
-    for (const text of ['ar', 'chain:2', 'dyspec:4', 'sequoia:8'])
+    expect(calOf(store, 'dyspec-cal:4', { ...hot })).toBe(a); // same setting: what was learned is kept
+    expect(calOf(store, 'dyspec-cal:4', hot).observations).toBe(1);
+    expect(calOf(store, 'dyspec-cal:4', { ...hot, topP: 0.9 })).not.toBe(a);
+    expect(calOf(store, 'dyspec-cal:4', { ...hot, temperature: 1 })).not.toBe(a);
+    expect(calOf(store, 'dyspec-cal:4', { ...hot, topK: 5 }).observations).toBe(0);
+    const greedy = calOf(store, 'dyspec-cal:4', { temperature: 0, topP: 1, topK: 0 });
+    expect(greedy).not.toBe(a);
+    expect(calOf(store, 'dyspec-cal:4', { temperature: 0, topP: 0.5, topK: 3 })).toBe(greedy);
+  });
+
+  it('carries a calibration for dyspec-cal runs only: the only trees that read one', () => {
+    const store = new CalibrationsBySetting();
+    for (const text of ['ar', 'chain:2', 'tree:2x2', 'dyspec:4', 'dyspec:auto', 'sequoia:8', 'sequoia:auto'])
       expect(store.forRun(parseStrategy(text), hot)).toBe(undefined);
+    expect(store.forRun(parseStrategy('dyspec-cal:4'), hot)).toBeInstanceOf(AcceptanceCalibration);
+    expect(store.forRun(parseStrategy('dyspec-cal:auto'), hot)).toBeInstanceOf(AcceptanceCalibration);
+  });
+
+  it('keeps each strategy apart: what one learned never reaches another, whatever order they ran in', () => {
+    const store = new CalibrationsBySetting();
+    const four = calOf(store, 'dyspec-cal:4', hot);
+    four.observe([stepOf([[0.5, 'accepted']])]);
+    const auto = calOf(store, 'dyspec-cal:auto', hot);
+    const eight = calOf(store, 'dyspec-cal:8', hot);
+    expect(new Set([four, auto, eight]).size).toBe(3);
+    expect(auto.observations).toBe(0);
+    expect(eight.observations).toBe(0);
+    expect(calOf(store, 'dyspec-cal:auto', hot)).toBe(auto); // the same strategy text: kept across runs
+    expect(calOf(store, ' DySpec-Cal:4 ', hot)).toBe(four); // keyed by the canonical text
   });
 
   it('keeps draft sources apart: a table draft learns its own curve', () => {
     const store = new CalibrationsBySetting();
-    const hot = { temperature: 0.8, topP: 1, topK: 0 };
-    const model = store.forRun(parseStrategy('dyspec-cal:4'), hot);
-    const table = store.forRun(parseStrategy('dyspec-cal:4@context+corpus'), hot);
+    const model = calOf(store, 'dyspec-cal:4', hot);
+    const table = calOf(store, 'dyspec-cal:4@context+corpus', hot);
     expect(table).not.toBe(model);
-    expect(store.forRun(parseStrategy('dyspec-cal:auto@corpus+context'), hot)).toBe(table);
-    expect(store.forRun(parseStrategy('dyspec-cal:8@model'), hot)).toBe(model);
+    expect(calOf(store, 'dyspec-cal:4@corpus+context', hot)).toBe(table); // sources in canonical order
+    expect(calOf(store, 'dyspec-cal:4@model', hot)).toBe(model); // @model is the default
+    expect(calOf(store, 'dyspec-cal:4@context+model', hot)).not.toBe(model);
+    expect(calOf(store, 'dyspec-cal:4@context+model', hot)).not.toBe(table);
   });
 });

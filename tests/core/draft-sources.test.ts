@@ -7,7 +7,14 @@ import { createDraftStep, TABLE_MIN_MATCH } from '../../src/core/draft-context';
 import { InvalidSettingError } from '../../src/core/errors';
 import { Rng } from '../../src/core/rng';
 import { GREEDY } from '../../src/core/sampling';
-import { formatShape, formatStrategy, parseStrategy, resolveStrategy, sourcesOf } from '../../src/core/strategy';
+import {
+  formatShape,
+  formatStrategy,
+  isAutoStrategy,
+  parseStrategy,
+  sourcesOf,
+  withBudget,
+} from '../../src/core/strategy';
 import { TokenTree } from '../../src/core/tree';
 import { TableLm } from '../helpers/table-lm';
 
@@ -38,11 +45,13 @@ describe('strategy sources', () => {
     expect(() => parseStrategy(text)).toThrow(message);
   });
 
-  it('keeps the sources through an auto budget and names the shape alone', async () => {
+  it('keeps the sources through an auto budget and names the shape alone', () => {
     const spec = parseStrategy('dyspec-cal:auto@context+model');
-    const resolved = await resolveStrategy(spec, () => ({ budget: 5 }));
+    if (!isAutoStrategy(spec)) throw new Error('expected an auto strategy');
+    const resolved = withBudget(spec, 5);
     expect(formatStrategy(resolved)).toBe('dyspec-cal:5@context+model');
     expect(formatShape(resolved)).toBe('dyspec-cal:5');
+    expect(formatShape(spec)).toBe('dyspec-cal:auto');
     expect(sourcesOf(parseStrategy('ar'))).toEqual([]);
   });
 });

@@ -15,9 +15,21 @@ const GREEDY: SamplingParams = { temperature: 0, topP: 1, topK: 0 };
 
 const options = (params: SamplingParams, seed: number) => ({ draft, prompt: PROMPT, params, vocab: VOCAB, seed });
 
+/**
+ * The keys the greedy variant popped, in pop order, read off its tree (as in dyspec.test.ts): node n was added by pop
+ * n; a first child's event is keyed by its parent's estimate (1 at the root), a later child's by its elder sibling's
+ * sibling event, v · (1 - R[y]).
+ */
 async function poppedKeys(budget: number, params: SamplingParams, seed: number): Promise<number[]> {
+  const { tree } = await growTree(dyspecGreedyBuilder(budget), options(params, seed));
   const keys: number[] = [];
-  await growTree(dyspecGreedyBuilder(budget, { onPop: (k) => keys.push(k) }), options(params, seed));
+  for (let u = 0; u < tree.size; u++) {
+    let v = tree.estimates[u];
+    for (const c of tree.children[u]) {
+      keys[c - 1] = v;
+      v *= 1 - (tree.sampledFrom[c] as Float32Array)[tree.tokens[c]];
+    }
+  }
   return keys;
 }
 

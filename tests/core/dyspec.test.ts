@@ -13,9 +13,43 @@ const PROMPT = [2, 7, 1];
 const SAMPLED: SamplingParams = { temperature: 0.8, topP: 1, topK: 0 };
 const GREEDY: SamplingParams = { temperature: 0, topP: 1, topK: 0 };
 
-async function grow(budget: number, params: SamplingParams, seed: number, maxNodes?: number) {
+/** R[y] of a node: the probability of its token under the distribution it was drawn from. */
+const drawnProb = (tree: TokenTree, n: number): number => (tree.sampledFrom[n] as Float32Array)[tree.tokens[n]];
+
+/**
+ * The key of the event that made each node (index n - 1 for node n), read off the tree: a node's first child comes
+ * from the event keyed by the node's estimate (1 at the root), each later child from its elder sibling's sibling event,
+ * v · (1 - R[y]). Each pop adds exactly one node and nodes are numbered as they are added, so in node order these are
+ * the keys in the order the heap popped them.
+ */
+function poppedKeys(tree: TokenTree): number[] {
   const keys: number[] = [];
-  const grown = await growTree(dyspecGreedyBuilder(budget, { onPop: (k) => keys.push(k) }), {
+  for (let u = 0; u < tree.size; u++) {
+    let v = tree.estimates[u];
+    for (const c of tree.children[u]) {
+      keys[c - 1] = v;
+      v *= 1 - drawnProb(tree, c);
+    }
+  }
+  return keys;
+}
+
+/**
+ * Keys of the events still in the heap when the builder stopped: each leaf's first-child event (its estimate) and each
+ * node's next sibling event (the key after its last child; ~0 when that child took all of R's mass, no event then).
+ */
+function leftOutKeys(tree: TokenTree): number[] {
+  const keys: number[] = [];
+  for (let u = 0; u < tree.size; u++) {
+    let v = tree.estimates[u];
+    for (const c of tree.children[u]) v *= 1 - drawnProb(tree, c);
+    keys.push(v);
+  }
+  return keys;
+}
+
+async function grow(budget: number, params: SamplingParams, seed: number, maxNodes?: number) {
+  const grown = await growTree(dyspecGreedyBuilder(budget), {
     draft,
     prompt: PROMPT,
     params,
@@ -23,7 +57,7 @@ async function grow(budget: number, params: SamplingParams, seed: number, maxNod
     seed,
     maxNodes,
   });
-  return { ...grown, keys };
+  return { ...grown, keys: poppedKeys(grown.tree) };
 }
 
 /** Each node's children were drawn without replacement from its draft distribution, and record exactly that. */
@@ -44,12 +78,11 @@ function expectExactSampling({ tree, draftDistAt }: Grown): void {
   }
 }
 
-/** Node i (1-based) is made by pop i - 1: its estimate is that event's key times the drawn token's probability. */
-function expectEstimatesFromKeys(tree: TokenTree, keys: number[]): void {
-  for (let i = 1; i < tree.size; i++) {
-    const from = tree.sampledFrom[i] as Float32Array;
-    expect(tree.estimates[i]).toBe(keys[i - 1] * from[tree.tokens[i]]);
-  }
+/** The heap popped the likeliest event each time: keys never increase and no event left behind beats the last. */
+function expectGreedyPopOrder(tree: TokenTree, keys: number[]): void {
+  expect(keys[0]).toBe(1);
+  for (let i = 1; i < keys.length; i++) expect(keys[i]).toBeLessThanOrEqual(keys[i - 1]);
+  for (const k of leftOutKeys(tree)) expect(k).toBeLessThanOrEqual(keys[keys.length - 1]);
 }
 
 describe('dyspecGreedyBuilder', () => {
@@ -60,20 +93,18 @@ describe('dyspecGreedyBuilder', () => {
         const { tree, keys } = grown;
         expect(tree.size - 1).toBe(budget);
         expect(keys).toHaveLength(budget);
-        expect(keys[0]).toBe(1);
-        for (let i = 1; i < keys.length; i++) expect(keys[i]).toBeLessThanOrEqual(keys[i - 1]);
+        expectGreedyPopOrder(tree, keys);
         expectExactSampling(grown);
-        expectEstimatesFromKeys(tree, keys);
       }
     }
   });
 
-  it('the key of a sibling event is v · (1 - R[y]): estimates follow the without-replacement chain', async () => {
+  it('a child’s estimate is its event’s key times R[y]; a sibling event’s key is v · (1 - R[y])', async () => {
     const { tree } = await grow(30, SAMPLED, 9);
     for (let u = 0; u < tree.size; u++) {
       let v = tree.estimates[u];
       for (const c of tree.children[u]) {
-        const r = (tree.sampledFrom[c] as Float32Array)[tree.tokens[c]];
+        const r = drawnProb(tree, c);
         expect(tree.estimates[c]).toBe(v * r);
         v *= 1 - r;
       }
@@ -93,7 +124,7 @@ describe('dyspecGreedyBuilder', () => {
     const grown = await grow(20, GREEDY, 0);
     const { tree, keys, draftDistAt } = grown;
     expect(tree.size - 1).toBe(20);
-    for (let i = 1; i < keys.length; i++) expect(keys[i]).toBeLessThanOrEqual(keys[i - 1]);
+    expectGreedyPopOrder(tree, keys);
     for (let u = 0; u < tree.size; u++) {
       const kids = tree.children[u];
       expect(kids.map((c) => tree.tokens[c])).toEqual(sortedIndices(draftDistAt(u)).slice(0, kids.length));
@@ -104,7 +135,7 @@ describe('dyspecGreedyBuilder', () => {
   it('respects ctx.maxNodes below the budget, and a budget of 0 drafts nothing', async () => {
     const capped = await grow(30, SAMPLED, 2, 7);
     expect(capped.tree.size - 1).toBe(7);
-    expect(capped.keys).toHaveLength(7);
+    expectGreedyPopOrder(capped.tree, capped.keys);
     const none = await grow(0, SAMPLED, 2);
     expect(none.tree.size).toBe(1);
     expect(none.batches).toHaveLength(0);

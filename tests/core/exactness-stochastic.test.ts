@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { fixedTreeBuilder } from '../../src/core/builders/fixed';
 import type { TreeBuilder } from '../../src/core/builders/types';
 import { normalizeInPlace, sampleIndex, type SamplingParams } from '../../src/core/sampling';
-import { builderFor, parseStrategy } from '../../src/core/strategy';
+import { builderFor, parseResolvedStrategy } from '../../src/core/strategy';
 import { checkStepLaw, SIGNIFICANCE, type StepCase, type Verifier } from '../helpers/exact-law';
 import { TableLm } from '../helpers/table-lm';
 
@@ -58,7 +58,7 @@ function stepCase(c: Case): StepCase {
 
 describe('temperature > 0: one step follows the target law', () => {
   it.each(STRATEGIES)('%s', async (strategy) => {
-    const builder = builderFor(parseStrategy(strategy));
+    const builder = builderFor(parseResolvedStrategy(strategy));
     await fc.assert(
       fc.asyncProperty(caseArb, async (c) => {
         const result = await checkStepLaw({ ...stepCase(c), builder, samples: SAMPLES, seed: c.seed });

@@ -10,7 +10,7 @@ import { generate } from '../../src/core/generate';
 import { SuffixIndex } from '../../src/core/ngram/suffix-index';
 import { Rng } from '../../src/core/rng';
 import { argmax, GREEDY, type SamplingParams } from '../../src/core/sampling';
-import { builderFor, parseStrategy, sourcesOf } from '../../src/core/strategy';
+import { builderFor, parseResolvedStrategy, parseStrategy, sourcesOf } from '../../src/core/strategy';
 import { checkStepLaw, SIGNIFICANCE } from '../helpers/exact-law';
 import { TableLm } from '../helpers/table-lm';
 
@@ -138,7 +138,7 @@ describe('table sources, temperature > 0: one step follows the target law', () =
     const context = [1, 2, 3, 1, 2, 4, 1, 2, 3, 0, 1, 2];
     const corpus = SuffixIndex.build(targetCorpus(target, vocab, 400, 33));
     const params: SamplingParams = { temperature, topP: 1, topK: 0 };
-    const spec = parseStrategy(strategy);
+    const spec = parseResolvedStrategy(strategy);
     const result = await checkStepLaw({
       target,
       draft,

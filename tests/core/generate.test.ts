@@ -2,9 +2,16 @@ import { describe, expect, it } from 'vitest';
 import { AcceptanceCalibration } from '../../src/core/calibration';
 import { InvalidSettingError } from '../../src/core/errors';
 import { generate, type GenerateOptions } from '../../src/core/generate';
+import { autoPlanner, fixedPlanner, type ChooseBudget, type PlanContext } from '../../src/core/planner';
 import { argmax, GREEDY, type SamplingParams } from '../../src/core/sampling';
 import type { StepRecord } from '../../src/core/step';
-import { toStrategy, type BudgetChooser } from '../../src/core/strategy';
+import {
+  isAutoStrategy,
+  parseResolvedStrategy,
+  parseStrategy,
+  toStrategy,
+  type AutoStrategy,
+} from '../../src/core/strategy';
 import { chiSquareTest, SIGNIFICANCE, targetDistribution } from '../helpers/exact-law';
 import { stepOf, times } from '../helpers/steps';
 import { TableLm } from '../helpers/table-lm';
@@ -43,6 +50,19 @@ function predictedEstimates(step: StepRecord, c: (q: number, rank: number) => nu
     reachLeft[i] = out[i];
   }
   return out;
+}
+
+/** An auto strategy from its text. */
+function auto(text: string): AutoStrategy {
+  const spec = parseStrategy(text);
+  if (!isAutoStrategy(spec)) throw new Error(`${text} is not an auto strategy`);
+  return spec;
+}
+
+/** generate's options for an auto strategy planned by `choose` (the strategy shorthand cleared). */
+function autoRun(text: string, choose: ChooseBudget, context: PlanContext = {}) {
+  const planner = autoPlanner(auto(text), choose, context);
+  return { planner, options: { strategy: undefined, planner } };
 }
 
 const base = (overrides: Partial<GenerateOptions> = {}): GenerateOptions => ({
@@ -177,38 +197,43 @@ describe('generate', () => {
     expect(result.tokens).toEqual(greedyReference(target, [1, 2], 10));
   });
 
-  it('resolves auto strategies through chooseBudget and refuses them without one', async () => {
-    await expect(generate(base({ strategy: 'dyspec:auto' }))).rejects.toThrow(/budget chooser/);
-    const result = await generate(base({ strategy: 'dyspec:auto', chooseBudget: () => ({ budget: 5 }) }));
+  it('runs an auto strategy through its planner and refuses it as a bare strategy', async () => {
+    await expect(generate(base({ strategy: 'dyspec:auto' }))).rejects.toThrow(/controller/);
+    const { planner, options } = autoRun('dyspec:auto', () => 5);
+    const result = await generate(base(options));
     expect(result.strategy).toEqual({ kind: 'dyspec', budget: 5 });
     expect(Math.max(...result.steps.map((s) => s.tree.tokens.length))).toBe(6);
+    expect(planner.chosen).toEqual(result.steps.map(() => 5));
   });
 
   it.each(['dyspec-cal:auto', 'dyspec:auto', 'sequoia:auto'])(
     '%s: asks the chooser before every step with the steps so far, and builds trees of the chosen sizes',
     async (strategy) => {
       const { target, draft } = models(4);
-      const plan = [3, 7, 1, 12, 7, 5, 7, 2];
-      const seen: { steps: number; indices: number[]; targetCalls: number; kind: string }[] = [];
-      const chooseBudget: BudgetChooser = async ({ kind, steps }) => {
-        seen.push({ kind, steps: steps.length, indices: steps.map((s) => s.index), targetCalls: target.calls });
+      const plan = [3, 7, 1, 12, 0, 7, 5, 7, 2]; // 0: a target-only step
+      const seen: { steps: number; indices: number[]; targetCalls: number }[] = [];
+      const choose: ChooseBudget = async (steps) => {
+        seen.push({ steps: steps.length, indices: steps.map((s) => s.index), targetCalls: target.calls });
         await Promise.resolve();
-        return { budget: plan[seen.length - 1] ?? 4 };
+        return plan[seen.length - 1] ?? 4;
       };
-      const result = await generate(base({ target, draft, strategy, chooseBudget, maxNewTokens: 120 }));
+      const { planner, options } = autoRun(strategy, choose);
+      const result = await generate(base({ target, draft, ...options, maxNewTokens: 120 }));
       const n = result.steps.length;
       expect(n).toBeGreaterThan(plan.length);
       expect(result.tokens).toEqual(greedyReference(target, [1, 2, 3], 120));
       expect(seen).toHaveLength(n);
       seen.forEach((call, k) => {
-        expect(call.kind).toBe(strategy.split(':')[0]);
         expect(call.steps).toBe(k); // 0, 1, 2, ...: asked before step k with the k steps so far
         expect(call.indices).toEqual(Array.from({ length: k }, (_, j) => j));
         expect(call.targetCalls).toBe(k);
       });
       const chosen = Array.from({ length: n }, (_, k) => plan[k] ?? 4);
-      expect(result.chosenBudgets).toEqual(chosen);
+      expect(planner.chosen).toEqual(chosen);
       expect(result.steps.map((s) => s.tree.tokens.length - 1)).toEqual(chosen);
+      const arStep = result.steps[plan.indexOf(0)];
+      expect(arStep.draftCalls).toBe(0);
+      expect(arStep.tree.sources).toEqual([null]);
       // Most frequent budget: 4 (every step after the plan) beats 7 (three times) once there are four such steps.
       const fours = n - plan.length;
       expect(result.strategy).toEqual(toStrategy(`${strategy.split(':')[0]}:${fours >= 3 ? 4 : 7}`));
@@ -218,63 +243,124 @@ describe('generate', () => {
   it('resolves an auto strategy to its most frequent budget, ties going to the one chosen first', async () => {
     const runWith = async (plan: number[]) => {
       const controller = new AbortController();
+      const { planner, options } = autoRun('dyspec-cal:auto', (steps) => plan[steps.length]);
       const result = await generate(
         base({
-          strategy: 'dyspec-cal:auto',
+          ...options,
           maxNewTokens: 40,
           signal: controller.signal,
-          chooseBudget: ({ steps }) => ({ budget: plan[steps.length] }),
           onStep: (step) => {
             if (step.index === plan.length - 1) controller.abort();
           },
         }),
       );
       expect(result.steps).toHaveLength(plan.length);
-      expect(result.chosenBudgets).toEqual(plan);
+      expect(planner.chosen).toEqual(plan);
       return result.strategy;
     };
     expect(await runWith([7, 3])).toEqual({ kind: 'dyspec-cal', budget: 7 });
     expect(await runWith([3, 7, 7, 3])).toEqual({ kind: 'dyspec-cal', budget: 3 });
     expect(await runWith([2, 5, 5, 9, 2, 5])).toEqual({ kind: 'dyspec-cal', budget: 5 });
     expect(await runWith([6])).toEqual({ kind: 'dyspec-cal', budget: 6 });
+    // Budget 0 is a target-only step: a run that mostly chose it resolves to ar.
+    expect(await runWith([0, 4, 0])).toEqual({ kind: 'ar' });
+    expect(await runWith([4, 0, 0, 4])).toEqual({ kind: 'dyspec-cal', budget: 4 });
   });
 
-  it('leaves chosenBudgets empty and the strategy as given when nothing is auto', async () => {
-    for (const strategy of ['chain:3', 'dyspec-cal:5', 'ar']) {
-      const result = await generate(base({ strategy, chooseBudget: () => ({ budget: 2 }) }));
-      expect(result.chosenBudgets).toEqual([]);
+  it('records only the steps that ran in chosen: a step cut short by an abort is not one', async () => {
+    const { target, draft } = models();
+    const signal = { aborted: false };
+    const { planner, options } = autoRun('dyspec:auto', (steps) => (steps.length === 0 ? 3 : 6));
+    const forward = draft.forward.bind(draft);
+    draft.forward = async (...args) => {
+      const out = await forward(...args);
+      if (target.calls === 1) signal.aborted = true; // during the second step's drafting
+      return out;
+    };
+    const result = await generate(base({ target, draft, ...options, signal }));
+    expect(result.stopReason).toBe('aborted');
+    expect(result.steps).toHaveLength(1);
+    expect(planner.chosen).toEqual([3]);
+  });
+
+  it('returns the strategy as given when nothing is auto, and null when no step ran', async () => {
+    for (const strategy of ['chain:3', 'dyspec-cal:5', 'ar', 'sequoia:6:2']) {
+      const result = await generate(base({ strategy }));
       expect(result.strategy).toEqual(toStrategy(strategy));
       if (strategy === 'dyspec-cal:5') expect(result.steps.every((s) => s.tree.tokens.length === 6)).toBe(true);
+      const planned = await generate(
+        base({ strategy: undefined, planner: fixedPlanner(parseResolvedStrategy(strategy)) }),
+      );
+      expect(planned.tokens).toEqual(result.tokens);
+      expect(planned.steps.map((s) => s.tree)).toEqual(result.steps.map((s) => s.tree));
+      expect(planned.strategy).toEqual(result.strategy);
     }
+    const none = await generate(base({ signal: AbortSignal.abort() }));
+    expect(none.strategy).toBeNull();
   });
 
   it.each(['dyspec-cal:auto', 'sequoia:auto', 'dyspec:auto'])(
-    'refuses %s without a chooser before any model call',
+    'refuses %s as a bare strategy (no planner) before any model call',
     async (strategy) => {
       const { target, draft } = models();
       const error = await generate(base({ target, draft, strategy })).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(InvalidSettingError);
       expect((error as InvalidSettingError).setting).toBe('strategy');
-      expect((error as Error).message).toMatch(/budget chooser/);
+      expect((error as Error).message).toMatch(new RegExp(`${strategy}.*controller`));
       expect(target.calls).toBe(0);
       expect(draft.calls).toBe(0);
     },
   );
 
-  it('refuses a chooser budget out of range before any model call', async () => {
+  it('refuses a planner together with a strategy, and neither, before any model call', async () => {
     const { target, draft } = models();
-    const options = base({ target, draft, strategy: 'dyspec-cal:auto', chooseBudget: () => ({ budget: 0 }) });
-    await expect(generate(options)).rejects.toThrow(InvalidSettingError);
+    const planner = fixedPlanner(parseResolvedStrategy('chain:2'));
+    const both = await generate(base({ target, draft, planner })).catch((e: unknown) => e); // base gives chain:3
+    const neither = await generate(base({ target, draft, strategy: undefined })).catch((e: unknown) => e);
+    for (const error of [both, neither]) {
+      expect(error).toBeInstanceOf(InvalidSettingError);
+      expect((error as InvalidSettingError).setting).toBe('strategy');
+    }
+    expect((both as Error).message).toMatch(/planner or a strategy, not both/);
+    expect((neither as Error).message).toMatch(/needs a strategy or a planner/);
     expect(target.calls + draft.calls).toBe(0);
   });
 
-  it('adds every examined draft node of every step to a passed-in calibration', async () => {
-    for (const strategy of ['dyspec-cal:8', 'chain:3', 'dyspec-cal:auto']) {
+  it.each([-1, 2.5, 300])('refuses a chooser budget of %s before any model call', async (budget) => {
+    const { target, draft } = models();
+    const { options } = autoRun('dyspec-cal:auto', () => budget);
+    const error = await generate(base({ target, draft, ...options })).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InvalidSettingError);
+    expect(target.calls + draft.calls).toBe(0);
+  });
+
+  it('runs chooser budget 0 as ar: target only, no draft call, same greedy output', async () => {
+    const { target, draft } = models();
+    for (const strategy of ['dyspec-cal:auto', 'dyspec:auto', 'sequoia:auto']) {
+      const { planner, options } = autoRun(strategy, () => 0);
+      const draftCalls = draft.calls;
+      const result = await generate(base({ target, draft, ...options, maxNewTokens: 9 }));
+      expect(result.tokens).toEqual(greedyReference(target, [1, 2, 3], 9));
+      expect(result.steps).toHaveLength(9);
+      expect(result.steps.every((s) => s.tree.tokens.length === 1 && s.draftCalls === 0)).toBe(true);
+      expect(draft.calls).toBe(draftCalls);
+      expect(planner.chosen).toEqual(new Array(9).fill(0));
+      expect(result.strategy).toEqual({ kind: 'ar' });
+    }
+  });
+
+  it('adds every examined draft node of every dyspec-cal step to the calibration of its plan context', async () => {
+    const params: SamplingParams = { temperature: 1, topP: 1, topK: 0 };
+    const planners = [
+      (calibration: AcceptanceCalibration) => fixedPlanner(parseResolvedStrategy('dyspec-cal:8'), { calibration }),
+      // budget 0 steps among them: they examine nothing and add nothing
+      (calibration: AcceptanceCalibration) =>
+        autoPlanner(auto('dyspec-cal:auto'), (steps) => (steps.length % 3 === 1 ? 0 : 6), { calibration }),
+    ];
+    for (const plannerOf of planners) {
       const calibration = new AcceptanceCalibration();
-      const params: SamplingParams = { temperature: 1, topP: 1, topK: 0 };
-      const result = await generate(
-        base({ strategy, params, calibration, maxNewTokens: 25, chooseBudget: () => ({ budget: 6 }) }),
-      );
+      const planner = plannerOf(calibration);
+      const result = await generate(base({ strategy: undefined, planner, params, maxNewTokens: 25 }));
       const examined = result.steps.flatMap((s) => s.decisions.slice(1).filter((d) => d !== 'unvisited'));
       expect(examined.length).toBeGreaterThan(0);
       expect(calibration.observations).toBe(examined.length);
@@ -292,8 +378,17 @@ describe('generate', () => {
     calibration.observe([lesson]);
     const params: SamplingParams = { temperature: 0.9, topP: 1, topK: 0 };
     const { target, draft } = models(5);
+    const spec = parseResolvedStrategy('dyspec-cal:10');
     const result = await generate(
-      base({ target, draft, strategy: 'dyspec-cal:10', params, calibration, maxNewTokens: 30, seed: 3 }),
+      base({
+        target,
+        draft,
+        strategy: undefined,
+        planner: fixedPlanner(spec, { calibration }),
+        params,
+        maxNewTokens: 30,
+        seed: 3,
+      }),
     );
     expect(result.steps.length).toBeGreaterThan(4);
     const replay = new AcceptanceCalibration();
@@ -314,7 +409,12 @@ describe('generate', () => {
     // The default is a fresh calibration: same run as passing a new one.
     const a = await generate(base({ strategy: 'dyspec-cal:10', params, seed: 3 }));
     const b = await generate(
-      base({ strategy: 'dyspec-cal:10', params, seed: 3, calibration: new AcceptanceCalibration() }),
+      base({
+        strategy: undefined,
+        planner: fixedPlanner(spec, { calibration: new AcceptanceCalibration() }),
+        params,
+        seed: 3,
+      }),
     );
     expect(b.tokens).toEqual(a.tokens);
     expect(b.steps.map((s) => s.tree)).toEqual(a.steps.map((s) => s.tree));
@@ -368,33 +468,17 @@ describe('generate at temperature > 0 with top-k / top-p', () => {
     let accepted = 0;
     const record = (step: StepRecord) => void (accepted += step.acceptedPath.length - 1);
     const calibration = cal === 'carried' ? new AcceptanceCalibration() : undefined;
-    const chooseBudget: BudgetChooser = ({ steps }) => ({ budget: steps.length === 0 ? 2 : 5 });
+    const choose: ChooseBudget = (steps) => (steps.length === 0 ? 2 : 5);
+    const spec = parseStrategy(strategy);
     for (let seed = 0; seed < 20_000; seed++) {
-      const result = await generate({
-        ...{ target, draft, prompt, strategy, params, maxNewTokens: 2, seed, onStep: record },
-        ...{ calibration, chooseBudget },
-      });
+      const plan = isAutoStrategy(spec)
+        ? { planner: autoPlanner(spec, choose, { calibration }) }
+        : { planner: fixedPlanner(spec, { calibration }) };
+      const result = await generate({ target, draft, prompt, ...plan, params, maxNewTokens: 2, seed, onStep: record });
       counts[result.tokens[0] * VOCAB + result.tokens[1]]++;
     }
     expect(accepted).toBeGreaterThan(5_000);
     if (calibration) expect(calibration.observations).toBeGreaterThan(20_000);
     expect(chiSquareTest(counts, law).pValue).toBeGreaterThan(SIGNIFICANCE);
-  });
-});
-
-describe('the public index', () => {
-  it('re-exports the engine', async () => {
-    const core = await import('../../src/core/index');
-    for (const name of [
-      'generate',
-      'parseStrategy',
-      'formatStrategy',
-      'builderFor',
-      'verifyTree',
-      'TokenTree',
-      'Rng',
-    ]) {
-      expect(core).toHaveProperty(name);
-    }
   });
 });

@@ -1,16 +1,9 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  chooseSequoiaShape,
-  estimateAcceptanceByRank,
-  expectedAcceptedLength,
-  optimalSequoiaShape,
-  sequoiaBuilder,
-} from '../../src/core/builders/sequoia';
+import { expectedAcceptedLength, optimalSequoiaShape, sequoiaBuilder } from '../../src/core/builders/sequoia';
 import { InvalidSettingError } from '../../src/core/errors';
 import { sortedIndices, type SamplingParams } from '../../src/core/sampling';
 import { growTree } from '../helpers/draft-tree';
-import { pathStep } from '../helpers/steps';
 import { TableLm } from '../helpers/table-lm';
 import { describeStepLaw } from '../helpers/step-law-suite';
 
@@ -132,30 +125,6 @@ describe('optimalSequoiaShape', () => {
   });
 });
 
-describe('chooseSequoiaShape', () => {
-  it('picks the (n, d) with the most expected tokens per unit cost', () => {
-    const acceptance = [0.7, 0.2];
-    const cost = (n: number, d: number): number => 1 + 0.15 * n + 0.1 * d;
-    let best = { rate: -1, nodes: 0, depth: 0 };
-    for (let d = 1; d <= 5; d++) {
-      for (let n = 1; n <= 12; n++) {
-        let value: number;
-        try {
-          value = optimalSequoiaShape(acceptance, n, d).expectedAcceptedLength;
-        } catch {
-          continue;
-        }
-        const rate = (1 + value) / cost(n, d);
-        if (rate > best.rate) best = { rate, nodes: n, depth: d };
-      }
-    }
-    const choice = chooseSequoiaShape(acceptance, 12, 5, cost);
-    expect({ nodes: choice.nodes, depth: choice.depth }).toEqual({ nodes: best.nodes, depth: best.depth });
-    expect(choice.tokensPerCost).toBeCloseTo(best.rate, 12);
-    expect(choice.parents).toEqual(optimalSequoiaShape(acceptance, best.nodes, best.depth).parents);
-  });
-});
-
 const VOCAB = 12;
 const draft = new TableLm({ vocab: VOCAB, order: 2, seed: 11, sharpness: 1.5 });
 const PROMPT = [3, 1, 4];
@@ -243,18 +212,6 @@ describe('sequoiaBuilder', () => {
   it('rejects a malformed shape', () => {
     expect(() => sequoiaBuilder({ parents: [0, 0] })).toThrow(/parents\[0\] must be -1/);
     expect(() => sequoiaBuilder({ parents: [-1, 0, 3, 1] })).toThrow(/parents\[2\] = 3/);
-  });
-});
-
-describe('estimateAcceptanceByRank', () => {
-  it('divides accepted k-th children by k-th children of reached parents', () => {
-    const steps = [
-      pathStep([-1, 0, 0, 1, 1], [0, 2]), // root: rank 0 rejected, rank 1 accepted; node 1 was never reached
-      pathStep([-1, 0, 1], [0, 1, 2]), // a chain, fully accepted: two rank-0 children accepted
-      pathStep([-1, 0, 0, 0], [0]), // all three rejected
-    ];
-    expect(estimateAcceptanceByRank(steps, 4)).toEqual([2 / 4, 1 / 2, 0 / 1, 0]);
-    expect(estimateAcceptanceByRank([], 2)).toEqual([0, 0]);
   });
 });
 

@@ -9,12 +9,14 @@ import {
   formatStrategy,
   isAutoStrategy,
   MAX_TREE_NODES,
+  isResolved,
+  parseResolvedStrategy,
   parseStrategy,
-  resolveStrategy,
-  type BudgetRequest,
+  withBudget,
+  type AutoStrategy,
+  type ResolvedStrategy,
   type Strategy,
 } from '../../src/core/strategy';
-import type { StepRecord } from '../../src/core/step';
 import { TokenTree } from '../../src/core/tree';
 import { tableDraftContext } from '../helpers/exact-law';
 import { TableLm } from '../helpers/table-lm';
@@ -147,13 +149,13 @@ describe('formatStrategy', () => {
   });
 });
 
-describe('builderFor and resolveStrategy', () => {
+describe('builderFor', () => {
   const target = new TableLm({ vocab: 8, order: 2, seed: 1 });
   const draft = new TableLm({ vocab: 8, order: 2, seed: 2, like: target });
 
   async function treeSize(text: string): Promise<number> {
     const tree = new TokenTree(1);
-    await builderFor(parseStrategy(text))(
+    await builderFor(parseResolvedStrategy(text))(
       tableDraftContext(tree, { target, draft, context: [1], params: GREEDY }, new Rng(1)),
     );
     return tree.size - 1;
@@ -179,54 +181,17 @@ describe('builderFor and resolveStrategy', () => {
     for (const text of ['ar', 'chain:2', 'tree:2x2', 'sequoia:8', 'dyspec-t:0.1']) {
       expect(isAutoStrategy(parseStrategy(text))).toBe(false);
     }
-    expect(() => builderFor(parseStrategy('sequoia:auto'))).toThrow(InvalidSettingError);
-    expect(() => builderFor(parseStrategy('dyspec-cal:auto'))).toThrow(/dyspec-cal:auto must be resolved/);
-  });
-
-  it('resolves auto through the chooser, and only then', async () => {
-    const chain = parseStrategy('chain:3');
-    expect(await resolveStrategy(chain)).toBe(chain);
-    await expect(resolveStrategy(parseStrategy('dyspec:auto'))).rejects.toThrow(/budget chooser/);
-    const asked: string[] = [];
-    const chooser = async ({ kind }: { kind: string }) => {
-      asked.push(kind);
-      return { budget: 24, maxDepth: 5 };
-    };
-    expect(await resolveStrategy(parseStrategy('dyspec:auto'), chooser)).toEqual({ kind: 'dyspec', budget: 24 });
-    expect(await resolveStrategy(parseStrategy('sequoia:auto'), chooser)).toEqual({
-      kind: 'sequoia',
-      budget: 24,
-      maxDepth: 5,
-    });
-    expect(asked).toEqual(['dyspec', 'sequoia']);
-    await expect(resolveStrategy(parseStrategy('dyspec:auto'), () => ({ budget: 0 }))).rejects.toThrow(/"0"/);
-  });
-
-  it('resolves dyspec-cal:auto with the steps so far, and keeps the kind', async () => {
-    await expect(resolveStrategy(parseStrategy('dyspec-cal:auto'))).rejects.toThrow(
-      /dyspec-cal:auto needs a budget chooser/,
-    );
-    const requests: BudgetRequest[] = [];
-    const chooser = (request: BudgetRequest) => {
-      requests.push(request);
-      return { budget: 9, maxDepth: 3 }; // the depth is Sequoia's only
-    };
-    expect(await resolveStrategy(parseStrategy('dyspec-cal:auto'), chooser)).toEqual({ kind: 'dyspec-cal', budget: 9 });
-    const steps = [{ index: 0 }, { index: 1 }] as unknown as StepRecord[];
-    await resolveStrategy(parseStrategy('dyspec-cal:auto'), chooser, steps);
-    expect(requests[0]).toEqual({ kind: 'dyspec-cal', steps: [] });
-    expect(requests[1].kind).toBe('dyspec-cal');
-    expect(requests[1].steps).toBe(steps);
-    const fixed = parseStrategy('dyspec-cal:7');
-    expect(await resolveStrategy(fixed, chooser)).toBe(fixed);
-    expect(requests).toHaveLength(2);
-    await expect(resolveStrategy(parseStrategy('dyspec-cal:auto'), () => ({ budget: 300 }))).rejects.toThrow(/"300"/);
+    // The types keep an auto strategy away from builderFor; a caller that casts still gets the documented error.
+    const unresolved = (text: string) => parseStrategy(text) as unknown as ResolvedStrategy;
+    expect(() => builderFor(unresolved('sequoia:auto'))).toThrow(InvalidSettingError);
+    expect(() => builderFor(unresolved('dyspec:auto'))).toThrow(InvalidSettingError);
+    expect(() => builderFor(unresolved('dyspec-cal:auto'))).toThrow(/dyspec-cal:auto must be resolved/);
   });
 
   it('keys dyspec-cal trees by the acceptance estimate it is given (default: the identity)', async () => {
     const build = async (acceptanceEstimate?: (q: number) => number) => {
       const tree = new TokenTree(1);
-      await builderFor(parseStrategy('dyspec-cal:6'), { acceptanceEstimate })(
+      await builderFor(parseResolvedStrategy('dyspec-cal:6'), { acceptanceEstimate })(
         tableDraftContext(tree, { target, draft, context: [1], params: GREEDY }, new Rng(1)),
       );
       return tree;
@@ -243,6 +208,120 @@ describe('builderFor and resolveStrategy', () => {
       const path = half.pathTo(i).slice(1);
       const halvings = path.length + path.reduce((sum, n) => sum + half.ranks[n], 0);
       expect(half.estimates[i]).toBeCloseTo(0.5 ** halvings, 12);
+    }
+  });
+});
+
+describe('isResolved and parseResolvedStrategy', () => {
+  it('tells a runnable strategy from an auto one', () => {
+    for (const text of [
+      'ar',
+      'chain:2',
+      'tree:2x2',
+      'sequoia:8',
+      'sequoia:8:3',
+      'dyspec:4',
+      'dyspec-cal:4',
+      'dyspec-t:0.1',
+    ]) {
+      expect(isResolved(parseStrategy(text))).toBe(true);
+    }
+    for (const text of ['sequoia:auto', 'dyspec:auto', 'dyspec-cal:auto', 'dyspec-cal:auto@context+model']) {
+      expect(isResolved(parseStrategy(text))).toBe(false);
+    }
+  });
+
+  it('is the inverse of formatStrategy on every resolved strategy', () => {
+    fc.assert(
+      fc.property(strategyArb, (spec) => {
+        if (!isResolved(spec)) return;
+        expect(parseResolvedStrategy(formatStrategy(spec))).toEqual(spec);
+      }),
+      { seed: 6, numRuns: 200 },
+    );
+  });
+
+  it.each([
+    ['chain:3', { kind: 'chain', gamma: 3 }],
+    [' Sequoia:12:4 ', { kind: 'sequoia', budget: 12, maxDepth: 4 }],
+    ['dyspec-cal:7@context', { kind: 'dyspec-cal', budget: 7, sources: ['context'] }],
+    ['ar', { kind: 'ar' }],
+  ])('parses %s as written', (text, spec) => {
+    expect(parseResolvedStrategy(text)).toEqual(spec);
+  });
+
+  it.each(['sequoia:auto', 'dyspec:auto', 'dyspec-cal:auto', 'dyspec:auto@context'])(
+    'refuses %s: only the controller gives it a node count',
+    (text) => {
+      const error = (() => {
+        try {
+          parseResolvedStrategy(text);
+        } catch (e) {
+          return e;
+        }
+      })();
+      expect(error).toBeInstanceOf(InvalidSettingError);
+      expect((error as InvalidSettingError).setting).toBe('strategy');
+      expect((error as Error).message).toContain(`${text.split(':')[0]}:auto`);
+    },
+  );
+
+  it('passes on the grammar errors of parseStrategy', () => {
+    for (const text of ['beam:4', 'chain:0', 'tree:16x16', 'dyspec-cal:257']) {
+      expect(() => parseResolvedStrategy(text)).toThrow(InvalidSettingError);
+    }
+  });
+});
+
+describe('withBudget', () => {
+  const auto = (text: string): AutoStrategy => {
+    const spec = parseStrategy(text);
+    if (!isAutoStrategy(spec)) throw new Error(`${text} is not auto`);
+    return spec;
+  };
+
+  it('gives each auto kind the chosen node count, keeping the kind and the sources', () => {
+    expect(withBudget(auto('dyspec:auto'), 24)).toEqual({ kind: 'dyspec', budget: 24 });
+    expect(withBudget(auto('dyspec-cal:auto'), 9)).toEqual({ kind: 'dyspec-cal', budget: 9 });
+    expect(withBudget(auto('sequoia:auto'), 16)).toEqual({ kind: 'sequoia', budget: 16, maxDepth: null });
+    expect(withBudget(auto('dyspec-cal:auto@model+context'), 5)).toEqual({
+      kind: 'dyspec-cal',
+      budget: 5,
+      sources: ['context', 'model'],
+    });
+    expect(formatStrategy(withBudget(auto('sequoia:auto@corpus'), 1))).toBe('sequoia:1@corpus');
+    expect(withBudget(auto('dyspec:auto'), MAX_TREE_NODES)).toEqual({ kind: 'dyspec', budget: MAX_TREE_NODES });
+  });
+
+  it('turns budget 0 into ar: a step without speculation, sources dropped', () => {
+    for (const text of ['dyspec:auto', 'dyspec-cal:auto', 'sequoia:auto', 'dyspec-cal:auto@context+corpus']) {
+      const step = withBudget(auto(text), 0);
+      expect(step).toEqual({ kind: 'ar' });
+      expect(formatStrategy(step)).toBe('ar');
+      expect(builderFor(step)).toBeTypeOf('function');
+    }
+  });
+
+  it.each([-1, 1.5, MAX_TREE_NODES + 1, NaN])('refuses budget %s as an InvalidSettingError', (budget) => {
+    for (const text of ['dyspec:auto', 'dyspec-cal:auto', 'sequoia:auto']) {
+      expect(() => withBudget(auto(text), budget)).toThrow(InvalidSettingError);
+    }
+  });
+
+  it('returns a strategy builderFor runs at the advertised size', async () => {
+    const target = new TableLm({ vocab: 8, order: 2, seed: 1 });
+    const draft = new TableLm({ vocab: 8, order: 2, seed: 2, like: target });
+    for (const [text, budget] of [
+      ['dyspec:auto', 7],
+      ['dyspec-cal:auto', 5],
+      ['sequoia:auto', 9],
+      ['dyspec:auto', 0],
+    ] as const) {
+      const tree = new TokenTree(1);
+      await builderFor(withBudget(auto(text), budget))(
+        tableDraftContext(tree, { target, draft, context: [1], params: GREEDY }, new Rng(1)),
+      );
+      expect(tree.size - 1).toBe(budget);
     }
   });
 });

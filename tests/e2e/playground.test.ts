@@ -251,11 +251,64 @@ describe('the playground in headless Chromium', () => {
     await p.close();
   }, 120_000);
 
+  it('stops a free-running run within a step, keeping the partial output', async () => {
+    const hash = new URLSearchParams(RUN_HASH);
+    hash.set('strategy', 'dyspec:16');
+    hash.set('max_tokens', '1024');
+    const p = await openPage(hash.toString());
+    await p.getByTestId('run').click();
+    await p.waitForFunction(
+      () => Number(document.querySelector('[data-testid="step-shown"]')?.textContent ?? 0) >= 3,
+      null,
+      {
+        timeout: 120_000,
+      },
+    );
+    const t0 = Date.now();
+    await p.getByTestId('stop').click();
+    await waitForStatus(p, 'run-status', 'stopped', 10_000);
+    const stopMs = Date.now() - t0;
+    const { ids } = await outputOf(p);
+    expect(ids.length).toBeGreaterThan(0);
+    expect(ids.length).toBeLessThan(1024);
+    await new Promise((r) => setTimeout(r, 500));
+    expect((await outputOf(p)).ids).toEqual(ids); // nothing ran on after the stop
+    expect(await p.getByTestId('export-run').isEnabled()).toBe(true);
+    // One step of the bundled pair is milliseconds; the slack is for a loaded CI machine (the page was 54 s late before).
+    expect(stopMs).toBeLessThan(5000);
+    await p.close();
+  }, 180_000);
+
+  it('stops a comparison within a run, keeping the finished part', async () => {
+    const hash = new URLSearchParams(RUN_HASH);
+    hash.set('max_tokens', '200');
+    hash.set('compare', 'ar,chain:4,dyspec:16');
+    hash.set('compare_repeats', '5');
+    const p = await openPage(hash.toString());
+    await p.getByRole('tab', { name: 'Compare strategies' }).click();
+    await p.getByTestId('compare-run').click();
+    await p.waitForFunction(
+      () => /running [4-9] of/.test(document.querySelector('[data-testid="compare-status"]')?.textContent ?? ''),
+      null,
+      { timeout: 180_000 },
+    );
+    const t0 = Date.now();
+    await p.getByTestId('compare-stop').click();
+    await waitForStatus(p, 'compare-status', 'stopped', 10_000);
+    expect(Date.now() - t0).toBeLessThan(5000);
+    // The complete units stay on screen and exportable.
+    expect(await p.locator('[data-testid="compare-table"] tbody tr').count()).toBe(3);
+    expect(await p.getByTestId('compare-caption').textContent()).toMatch(/rests on [1-3] runs? per strategy/);
+    expect(await p.getByTestId('export-comparison').isEnabled()).toBe(true);
+    await p.close();
+  }, 240_000);
+
   it('runs a comparison and draws its charts', async () => {
     const hash = new URLSearchParams(RUN_HASH);
     hash.set('max_tokens', '20');
     hash.set('compare_prompts', `${PROMPT}\nAnd the evening and the morning were`);
     hash.set('compare', 'ar,chain:4,tree:2x2x1,sequoia:8,dyspec:4,dyspec:8,dyspec:16,dyspec-cal:auto');
+    hash.set('compare_repeats', '1');
     const p = await openPage(hash.toString());
     await p.getByRole('tab', { name: 'Compare strategies' }).click();
     await p.getByTestId('compare-run').click();
@@ -268,6 +321,14 @@ describe('the playground in headless Chromium', () => {
     expect(Date.now() - t0).toBeLessThan(2000);
     await waitForStatus(p, 'compare-status', 'done', 180_000);
     expect(await p.locator('[data-testid="compare-table"] tbody tr').count()).toBe(8);
+    // Intervals: a column in the table, an error bar per row in the speedup chart; the caption says what they rest on.
+    const intervals = await p.locator('[data-testid="compare-table"] td.interval-cell').allTextContents();
+    expect(intervals).toHaveLength(8);
+    for (const text of intervals) expect(text).toMatch(/^\d+\.\d\d–\d+\.\d\d$/);
+    expect(await p.locator('[data-testid="chart-speedup"] svg g.error-bar').count()).toBe(8);
+    expect(await p.getByTestId('compare-caption').textContent()).toMatch(
+      /rests on 2 runs per strategy, after \d+ warm-up rounds/,
+    );
     for (const name of ['speedup', 'budget-speedup', 'budget-tau', 'depth', 'calibration']) {
       const svg = p.locator(`[data-testid="chart-${name}"] svg`);
       expect(await svg.count(), name).toBe(1);
@@ -292,6 +353,16 @@ describe('the playground in headless Chromium', () => {
     const doc = JSON.parse(await readFile(file, 'utf8'));
     expect(doc.kind).toBe('comparison');
     expect(doc.runs).toHaveLength(16); // 8 strategies x 2 prompts
+
+    // The result document, as `cli bench` writes it.
+    const benchDownload = p.waitForEvent('download');
+    await p.getByTestId('export-bench').click();
+    const benchFile = join(RESULTS, 'comparison.bench.json');
+    await (await benchDownload).saveAs(benchFile);
+    const bench = JSON.parse(await readFile(benchFile, 'utf8'));
+    expect(bench.rows).toHaveLength(8);
+    expect(bench.protocol.complete_units).toBe(2);
+    expect(bench.rows.every((r: { greedy_identical: boolean }) => r.greedy_identical)).toBe(true);
     await writeFile(join(RESULTS, 'page-errors.txt'), pageErrors.join('\n'));
     expect(pageErrors).toEqual([]);
     await p.close();

@@ -2,13 +2,13 @@
  * Damaged copies of the bundled pair (copied to a temporary folder, the originals are never touched) must fail to
  * load with the runtime's clear errors: a draft tokenizer whose vocabulary differs from the target's gives
  * VocabularyMismatchError naming the first differing id and both strings (before any model is built), and a
- * truncated model.safetensors gives SafetensorsError naming the file and saying it is truncated. The process keeps
- * working afterwards.
+ * truncated model.safetensors gives SafetensorsError naming the file and saying it is truncated (wrapped, for a
+ * pair, in a PairSideError naming the side and its folder). The process keeps working afterwards.
  */
 import { readFileSync, statSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ModelLoadError, SafetensorsError, VocabularyMismatchError } from '../../src/runtime/errors';
+import { ModelLoadError, PairSideError, SafetensorsError, VocabularyMismatchError } from '../../src/runtime/errors';
 import type { ModelFactory } from '../../src/runtime/load';
 import { loadModel, loadModelPair } from '../../src/runtime/load';
 import type { BundledCopy } from '../helpers/bundled-models';
@@ -138,21 +138,28 @@ describe('truncated weights', () => {
   const truncated =
     /^model\.safetensors: tensor "[\w.]+": data_offsets \[\d+, \d+\] run past the end of the data \(\d+ bytes\): file truncated$/;
 
-  it('target cut in half: the pair fails with SafetensorsError naming the file', async () => {
-    truncateWeights(copy.target, (size) => Math.floor(size / 2));
-    const err = await pairError(neverBuilt());
-    expect(err).toBeInstanceOf(SafetensorsError);
+  /** The pair's error names the side and its folder; its cause is the SafetensorsError naming the file. */
+  const expectTruncated = (err: Error, role: 'draft' | 'target', folder: string): SafetensorsError => {
+    expect(err).toBeInstanceOf(PairSideError);
     expect(err).toBeInstanceOf(ModelLoadError);
-    expect((err as SafetensorsError).file).toBe('model.safetensors');
-    expect(err.message).toMatch(truncated);
+    expect(err).toMatchObject({ role, source: folder, file: 'model.safetensors' });
+    const cause = err.cause as SafetensorsError;
+    expect(cause).toBeInstanceOf(SafetensorsError);
+    expect(cause.file).toBe('model.safetensors');
+    expect(cause.message).toMatch(truncated);
+    expect(err.message).toBe(`${role} model ${folder}: ${cause.message}`);
+    return cause;
+  };
+
+  it('target cut in half: the pair fails naming the target and the file', async () => {
+    truncateWeights(copy.target, (size) => Math.floor(size / 2));
+    expectTruncated(await pairError(neverBuilt()), 'target', copy.target);
   });
 
-  it('draft cut in half: the pair fails the same way', async () => {
+  it('draft cut in half: the pair fails the same way, naming the draft', async () => {
     const size = truncateWeights(copy.draft, (s) => Math.floor(s / 2));
-    const err = await pairError(neverBuilt());
-    expect(err).toBeInstanceOf(SafetensorsError);
-    expect(err.message).toMatch(truncated);
-    expect(Number(/\((\d+) bytes\)/.exec(err.message)?.[1])).toBeLessThan(size); // the data region, after the header
+    const cause = expectTruncated(await pairError(neverBuilt()), 'draft', copy.draft);
+    expect(Number(/\((\d+) bytes\)/.exec(cause.message)?.[1])).toBeLessThan(size); // the data region, after the header
   });
 
   it('cut inside the header, or to a few bytes: a single model load says truncated', async () => {

@@ -1,8 +1,9 @@
 /**
  * The compiled graph in a real browser: headless Chromium runs the same model and the same call sequence (prefix,
- * tree, commit, next tokens) through `createOnnxModelFromGraph` on WASM and on WebGPU (SwiftShader), and the logits
- * must match what Node's WASM run gives. The page, onnxruntime-web's dist files, a Vite bundle of the runtime and
- * the graph bytes are served by a tiny static server with COOP/COEP headers (cross-origin isolation, WASM threads).
+ * tree, commit, next tokens) through `createOnnxModel` (the page compiles the graph itself, as the app does) on WASM
+ * and on WebGPU (SwiftShader), in float32, and the logits must match what Node's WASM run gives. The page,
+ * onnxruntime-web's dist files, a Vite bundle of the runtime, the config and the weights are served by a tiny
+ * static server with COOP/COEP headers (cross-origin isolation, WASM threads).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -12,10 +13,8 @@ import type { BrowserContext } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { treeAttention } from '../../src/core/mask';
-import { buildLlamaGraph } from '../../src/runtime/onnx/llama-graph';
-import type { BuiltModel } from '../../src/runtime/onnx/graph-builder';
-import { createOnnxModelFromGraph } from '../../src/runtime/onnx-model';
-import type { BackendInfo } from '../../src/runtime/types';
+import { createOnnxModel } from '../../src/runtime/onnx-model';
+import type { BackendInfo, TensorMap } from '../../src/runtime/types';
 import { CHROMIUM, closeChromium, launchChromium } from '../e2e/browser';
 import { causalBias, maxAbsDiff, randomLlama, randomTokens } from '../helpers/random-llama';
 
@@ -26,7 +25,20 @@ const ORT_DIST = join(ROOT, 'node_modules/onnxruntime-web/dist');
 type Step = { tokens: number[]; positions: number[]; visible: number[] } | { commit: number[] };
 
 const { config, tensors } = randomLlama('qwen2', 17); // GQA + q/k/v bias + tied head
-const built: BuiltModel = buildLlamaGraph(config, tensors);
+
+/** The weights as one blob plus where each tensor lies in it (the page rebuilds the TensorMap from both). */
+function packTensors(map: TensorMap): { manifest: unknown[]; blob: Uint8Array } {
+  const manifest: { name: string; dtype: string; shape: number[]; offset: number; length: number }[] = [];
+  let offset = 0;
+  for (const [name, t] of map) {
+    manifest.push({ name, dtype: t.dtype, shape: t.shape, offset, length: t.data.byteLength });
+    offset += t.data.byteLength;
+  }
+  const blob = new Uint8Array(offset);
+  for (const [i, t] of [...map.values()].entries()) blob.set(t.data, manifest[i].offset);
+  return { manifest, blob };
+}
+const packed = packTensors(tensors);
 
 function scenario(): Step[] {
   const range = (a: number, b: number) => Array.from({ length: b - a }, (_, i) => a + i);
@@ -64,18 +76,22 @@ const PAGE = `<!doctype html>
 <meta charset="utf-8">
 <script type="importmap">{ "imports": { "onnxruntime-web": "/ort/ort.min.mjs" } }</script>
 <script type="module">
-import { createOnnxModelFromGraph } from '/lib/onnx-model.js';
+import { createOnnxModel } from '/lib/onnx-model.js';
 const runSteps = ${runSteps.toString()};
 window.runScenario = async (backend) => {
   const get = async (path) => new Uint8Array(await (await fetch(path)).arrayBuffer());
-  const [config, steps, model, weights] = await Promise.all([
+  const [config, steps, manifest, blob] = await Promise.all([
     fetch('/config.json').then((r) => r.json()),
     fetch('/steps.json').then((r) => r.json()),
-    get('/graph.onnx'),
+    fetch('/tensors.json').then((r) => r.json()),
     get('/weights.bin'),
   ]);
-  const built = { model, externalDataPath: ${JSON.stringify(built.externalDataPath)}, externalData: weights };
-  const { model: m, backend: info } = await createOnnxModelFromGraph(config, built, { backend, wasmPaths: '/ort/' });
+  const tensors = new Map(
+    manifest.map((t) => [t.name, { dtype: t.dtype, shape: t.shape, data: blob.subarray(t.offset, t.offset + t.length) }]),
+  );
+  // float32 on both backends: the comparison with Node's float32 run allows 1e-4 (float16 is onnx-fp16.test.ts's).
+  const options = { backend, precision: 'fp32', wasmPaths: '/ort/' };
+  const { model: m, backend: info } = await createOnnxModel(config, tensors, options);
   const logits = await runSteps(m, steps);
   await m.dispose();
   return { info, logits, isolated: crossOriginIsolated };
@@ -122,7 +138,7 @@ if (!existsSync(CHROMIUM)) console.warn(`browser-graph: ${CHROMIUM} not found, s
 describe.skipIf(!existsSync(CHROMIUM))('compiled graph in headless Chromium', () => {
   beforeAll(async () => {
     // Node's own WASM run is the expectation.
-    const node = await createOnnxModelFromGraph(config, built, { backend: 'wasm' });
+    const node = await createOnnxModel(config, tensors, { backend: 'wasm', precision: 'fp32' });
     expected = await runSteps(node.model, scenario());
     await node.model.dispose();
 
@@ -146,8 +162,8 @@ describe.skipIf(!existsSync(CHROMIUM))('compiled graph in headless Chromium', ()
       '/lib/onnx-model.js': ['text/javascript', lib],
       '/config.json': ['application/json', JSON.stringify(config)],
       '/steps.json': ['application/json', JSON.stringify(scenario())],
-      '/graph.onnx': ['application/octet-stream', built.model],
-      '/weights.bin': ['application/octet-stream', built.externalData],
+      '/tensors.json': ['application/json', JSON.stringify(packed.manifest)],
+      '/weights.bin': ['application/octet-stream', packed.blob],
     };
     server = createServer((req, res) => {
       // Cross-origin isolation: SharedArrayBuffer, hence WASM threads, like the app's dev server.

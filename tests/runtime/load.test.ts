@@ -2,13 +2,14 @@ import { rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
+  FileNotFoundError,
   ModelLoadError,
-  PromptTooLongError,
+  PairSideError,
   SafetensorsError,
   VocabularyMismatchError,
 } from '../../src/runtime/errors';
 import type { ModelFactory } from '../../src/runtime/load';
-import { checkPromptLength, loadModel, loadModelPair } from '../../src/runtime/load';
+import { loadModel, loadModelPair } from '../../src/runtime/load';
 import { ReferenceModel } from '../../src/runtime/reference';
 import { parseSafetensors } from '../../src/runtime/safetensors';
 import type { LoadProgress, ModelSource } from '../../src/runtime/types';
@@ -168,19 +169,25 @@ describe('loadModelPair', () => {
     expect(createModel.mock.calls).toHaveLength(0);
   });
 
-  it('fails the whole pair when one side is missing', async () => {
-    await expect(
-      loadModelPair(hub('org/single'), hub('org/nope'), { ...opts, createModel: fakeFactory() }),
-    ).rejects.toThrow(ModelLoadError);
-  });
-});
-
-describe('checkPromptLength', () => {
-  it('accepts prompts that fit and names the limit otherwise', () => {
-    expect(() => checkPromptLength(new Array(64).fill(1), { maxPositions: 64 })).not.toThrow();
-    expect(() => checkPromptLength(new Array(65).fill(1), { maxPositions: 64 })).toThrow(PromptTooLongError);
-    expect(() => checkPromptLength([1, 2, 3], { maxPositions: 64 }, 62)).toThrow(
-      "the prompt is 3 tokens plus 62 to generate (65), more than the model's 64 positions (max_position_embeddings)",
+  it('fails the whole pair when one side is missing, naming that side and its source', async () => {
+    const err = await loadModelPair(hub('org/single'), hub('org/nope'), { ...opts, createModel: fakeFactory() }).catch(
+      (e: unknown) => e,
     );
+    expect(err).toBeInstanceOf(PairSideError);
+    expect(err).toBeInstanceOf(ModelLoadError); // the page and the CLI keep treating it as a model error
+    expect(err).toMatchObject({ role: 'target', source: 'org/nope', file: 'config.json' });
+    expect((err as Error).cause).toBeInstanceOf(FileNotFoundError);
+    expect((err as Error).message).toMatch(/^target model org\/nope: file not found: config\.json \(http/);
+  });
+
+  it('names the draft when the draft is the broken side (the target, aborted meanwhile, is not blamed)', async () => {
+    const broken = await writeFixtureModel({ seed: 4 });
+    await writeFile(join(broken.dir, 'config.json'), '{"model_type": "llama",');
+    const err = await loadModelPair(broken.dir, hub('org/single'), { ...opts, createModel: fakeFactory() }).catch(
+      (e: unknown) => e,
+    );
+    expect(err).toMatchObject({ name: 'PairSideError', role: 'draft', source: broken.dir, file: 'config.json' });
+    expect((err as Error).message).toMatch(new RegExp(`^draft model ${broken.dir}: config\\.json: not valid JSON`));
+    await rm(broken.dir, { recursive: true });
   });
 });

@@ -209,11 +209,18 @@ describe('traces slice', () => {
 
   it('compares strategies, exports the comparison and replays it', async () => {
     const store = makeStore();
-    store.getState().setSetting('compare', 'ar,chain:3,tree:2x2,sequoia:6,dyspec:6');
+    const strategies = ['ar', 'chain:3', 'tree:2x2', 'sequoia:6', 'dyspec:6'];
+    store.getState().setSetting('compare', strategies.join(','));
+    store.getState().setSetting('compareRepeats', 2);
     await store.getState().startCompare();
     const c = store.getState().comparison!;
     expect(store.getState().compareStatus).toBe('done');
-    expect(c.runs.map((r) => r.strategy)).toEqual(['ar', 'chain:3', 'tree:2x2', 'sequoia:6', 'dyspec:6']);
+    // Two repeats of the one prompt, each running every strategy once, the order rotated by one per unit.
+    expect(c.runs.map((r) => r.strategy)).toEqual([...strategies, ...strategies.slice(1), strategies[0]]);
+    expect(c.runs.map((r) => r.position?.repeat)).toEqual([0, 0, 0, 0, 0, 1, 1, 1, 1, 1]);
+    expect(c.warmup.length).toBeGreaterThanOrEqual(2);
+    expect(c.bench?.rows.map((r) => r.strategy)).toEqual(strategies);
+    expect(c.bench?.rows.every((r) => r.runs === 2)).toBe(true);
     const json = store.getState().exportComparisonTrace()!;
     expect(JSON.parse(json).kind).toBe('comparison');
     store.getState().showComparisonRun(4);
@@ -232,16 +239,17 @@ describe('traces slice', () => {
     const store = makeStore();
     store.getState().setSetting('compare', 'ar,dyspec:6');
     store.getState().setSetting('comparePrompts', 'the cat\n\n  a dog  \n');
+    store.getState().setSetting('compareRepeats', 1);
     await store.getState().startCompare();
     const c = store.getState().comparison!;
     expect(c.prompts).toEqual(['the cat', 'a dog']);
     expect(c.runs.map((r) => `${r.strategy}|${r.promptText}`)).toEqual([
       'ar|the cat',
-      'ar|a dog',
       'dyspec:6|the cat',
-      'dyspec:6|a dog',
+      'dyspec:6|a dog', // the order rotates per prompt
+      'ar|a dog',
     ]);
-    expect(c.runs[2].tokens).toEqual(c.runs[0].tokens);
+    expect(c.runs[1].tokens).toEqual(c.runs[0].tokens);
     const doc = JSON.parse(store.getState().exportComparisonTrace()!);
     expect(doc.title).toBe('ar, dyspec:6 on 2 prompts');
   });

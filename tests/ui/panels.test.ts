@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { computeMetrics } from '../../src/core/metrics';
 import type { StepRecord } from '../../src/core/step';
 import type { RunView } from '../../src/store/run-slice';
-import { comparisonRows, pooledMetrics, strategyBudget } from '../../src/ui/panels/comparison-rows';
+import { comparisonBench } from '../../src/store/comparison-bench';
+import { comparisonRows, strategyBudget } from '../../src/ui/panels/comparison-rows';
 import { STRATEGY_KINDS } from '../../src/core/strategy';
 import { composeStrategy, DEFAULT_DRAFT, draftFromStrategy, KIND_LABELS } from '../../src/ui/panels/strategy-draft';
 
@@ -50,41 +50,59 @@ function run(strategy: string, steps: StepRecord[], elapsedMs: number, resolved:
   };
 }
 
+/** Rows of the runs as the page computes them (core's benchmark summary). */
+const rowsOf = (runs: RunView[]) => comparisonRows(comparisonBench(runs).result);
+
 describe('comparison rows', () => {
   it('computes budget, tau and speedup against the ar run', () => {
     const ar = run('ar', [step(0, 0, 0, 10), step(1, 0, 0, 10), step(2, 0, 0, 10), step(3, 0, 0, 10)], 40);
     const chain = run('chain:3', [step(0, 3, 3, 20), step(1, 3, 1, 20)], 40);
-    const rows = comparisonRows([ar, chain]);
-    expect(rows[0]).toMatchObject({ strategy: 'ar', family: 'ar', budget: 0, tau: 1, speedup: 1 });
+    const rows = rowsOf([ar, chain]);
+    expect(rows[0]).toMatchObject({ strategy: 'ar', family: 'ar', budget: 0, tau: 1, speedup: 1, runs: 1 });
     expect(rows[1]).toMatchObject({ strategy: 'chain:3', family: 'chain', budget: 3, tau: 3 });
     expect(rows[1].speedup).toBeCloseTo(6 / 4);
     expect(rows[1].acceptanceRatePerDepth).toEqual([1, 0.5, 0.5]);
   });
 
-  it('pools the runs of a strategy over prompts', () => {
+  it('pools the runs of a strategy over prompts, with a paired interval over them', () => {
+    const other = (r: RunView): RunView => ({ ...r, promptText: 'q' });
     const arA = run('ar', [step(0, 0, 0, 10), step(1, 0, 0, 10)], 20);
-    const arB = run('ar', [step(0, 0, 0, 10), step(1, 0, 0, 10)], 20);
+    const arB = other(run('ar', [step(0, 0, 0, 10), step(1, 0, 0, 10)], 20));
     const chA = run('chain:3', [step(0, 3, 3, 20)], 20);
-    const chB = run('chain:3', [step(0, 3, 0, 20)], 20);
-    const rows = comparisonRows([arA, arB, chA, chB]);
+    const chB = other(run('chain:3', [step(0, 3, 0, 20)], 20));
+    const rows = rowsOf([arA, chA, chB, arB]);
     expect(rows.map((r) => r.strategy)).toEqual(['ar', 'chain:3']);
     expect(rows[1].tau).toBe(2.5); // (4 + 1) tokens / 2 steps
     expect(rows[1].speedup).toBeCloseTo(5 / 40 / (4 / 40));
-    expect(pooledMetrics([chA, chB]).verify_steps).toBe(2);
+    expect(rows[1].runs).toBe(2);
+    const [low, high] = rows[1].speedupCi!;
+    expect(low).toBeCloseTo(0.5); // prompt q alone: 1 token in 20 ms vs 2
+    expect(high).toBeCloseTo(2); // prompt p alone: 4 tokens vs 2
   });
 
-  it('gives NaN speedups without an ar run, and budgets for every kind', () => {
-    expect(comparisonRows([run('dyspec:4', [step(0, 4, 1, 5)], 5)])[0].speedup).toBeNaN();
-    const m = computeMetrics([step(0, 6, 1, 5), step(1, 2, 0, 5)]);
-    expect(strategyBudget('tree:4x2x1', m)).toBe(4 + 8 + 8);
-    expect(strategyBudget('sequoia:16:4', m)).toBe(16);
-    expect(strategyBudget('dyspec:32', m)).toBe(32);
-    expect(strategyBudget('dyspec-t:0.1', m)).toBe(4); // mean tree size
-    expect(strategyBudget('dyspec:auto', m)).toBe(4);
-    expect(strategyBudget('dyspec-cal:24', m)).toBe(24);
-    expect(strategyBudget('dyspec-cal:auto', m)).toBe(4);
-    const resolved = run('dyspec:auto', [step(0, 4, 1, 5)], 5, 'dyspec:12');
-    expect(comparisonRows([resolved])[0].budget).toBe(12);
+  it('has no rows without an ar run or a complete unit, and budgets for every kind', () => {
+    const alone = comparisonBench([run('dyspec:4', [step(0, 4, 1, 5)], 5)]);
+    expect(alone.result).toBeNull();
+    expect(alone.note).toMatch(/no ar runs/);
+    const incomplete = comparisonBench([
+      run('ar', [step(0, 0, 0, 5)], 5),
+      { ...run('chain:2', [], 1), promptText: 'q' },
+    ]);
+    expect(incomplete.result).toBeNull();
+    expect(strategyBudget('tree:4x2x1', 4)).toBe(4 + 8 + 8);
+    expect(strategyBudget('sequoia:16:4', 4)).toBe(16);
+    expect(strategyBudget('dyspec:32', 4)).toBe(32);
+    expect(strategyBudget('dyspec-t:0.1', 4)).toBe(4); // mean draft nodes
+    expect(strategyBudget('dyspec:auto', 4)).toBe(4);
+    expect(strategyBudget('dyspec-cal:24', 4)).toBe(24);
+    const auto = run('dyspec:auto', [step(0, 4, 1, 5), step(1, 2, 1, 5)], 10, 'dyspec:4');
+    expect(rowsOf([run('ar', [step(0, 0, 0, 5)], 5), auto])[1].budget).toBe(3); // mean drafted
+  });
+
+  it('leaves out strategies outside the grammar, saying so', () => {
+    const out = comparisonBench([run('ar', [step(0, 0, 0, 5)], 5), run('my-fancy-tree', [step(0, 2, 1, 5)], 5)]);
+    expect(out.result?.rows.map((r) => r.strategy)).toEqual(['ar']);
+    expect(out.note).toMatch(/my-fancy-tree/);
   });
 });
 

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { generate } from '../../src/core/generate';
 import type { StepRecord } from '../../src/core/step';
 import { VocabularyMismatchError } from '../../src/runtime/errors';
-import { createInProcessClient, EngineClient, type Transport } from '../../src/worker/client';
+import { createInProcessClient, EngineClient, type CompareRunEvent, type Transport } from '../../src/worker/client';
 import { EngineError, toErrorInfo, type GenerateRequest } from '../../src/worker/protocol';
 import { fakeDeps, fakePair, fakeTokenizer, FAKE_EOS } from './fake-pair';
 
@@ -84,19 +84,39 @@ describe('engine protocol over the in-process client', () => {
     expect(steps).toBe(2);
   });
 
-  it('compares strategies on the same prompt, reporting each run', async () => {
+  it('compares strategies with the benchmark protocol, reporting each run where it sits', async () => {
     client = createInProcessClient(fakeDeps());
     await client.load(LOAD).done;
-    const seen: string[] = [];
+    const strategies = ['ar', 'chain:3', 'tree:2x2', 'dyspec:6'];
+    const seen: CompareRunEvent[] = [];
+    let warmups = 0;
     const out = await client.compare(
-      { ...RUN, prompts: ['the cat', 'a dog'], strategies: ['ar', 'chain:3', 'tree:2x2', 'dyspec:6'] },
-      { onRun: (_i, r) => seen.push(`${r.strategy}|${r.promptText}`) },
+      { ...RUN, prompts: ['the cat', 'a dog'], strategies, repeats: 2 },
+      { onRun: (r) => seen.push(r), onWarmup: () => warmups++ },
     ).done;
-    expect(seen).toEqual(['ar', 'chain:3', 'tree:2x2', 'dyspec:6'].flatMap((s) => [`${s}|the cat`, `${s}|a dog`]));
-    const [arCat, arDog] = out.runs;
-    expect(arCat.result.tokens).not.toEqual(arDog.result.tokens);
-    out.runs.forEach((r, i) => expect(r.result.tokens).toEqual((i % 2 ? arDog : arCat).result.tokens)); // lossless
+    expect(warmups).toBeGreaterThanOrEqual(2);
+    expect(seen).toHaveLength(2 * 2 * strategies.length);
+    expect(seen.map((r) => r.run)).toEqual(seen.map((_, i) => i));
+    expect(seen.every((r) => r.total === seen.length)).toBe(true);
+    // Unit u = (repeat, prompt) runs every strategy once, the order rotated by u.
+    seen.forEach((r, i) => {
+      const unit = Math.floor(i / strategies.length);
+      expect(r.position).toEqual({
+        prompt: unit % 2,
+        repeat: Math.floor(unit / 2),
+        order: i % strategies.length,
+        added: false,
+      });
+      expect(r.result.strategy).toBe(strategies[(unit + (i % strategies.length)) % strategies.length]);
+      expect(r.result.promptText).toBe(['the cat', 'a dog'][unit % 2]);
+    });
+    const arOf = (prompt: number) => seen.find((r) => r.result.strategy === 'ar' && r.position.prompt === prompt)!;
+    expect(arOf(0).result.tokens).not.toEqual(arOf(1).result.tokens);
+    for (const r of seen) expect(r.result.tokens).toEqual(arOf(r.position.prompt).result.tokens); // lossless
     expect(out.stopped).toBe(false);
+    expect(out.bench.rows.map((r) => r.strategy)).toEqual(strategies);
+    expect(out.bench.rows.every((r) => r.runs === 4 && r.greedy_identical === true)).toBe(true);
+    expect(out.bench.protocol.complete_units).toBe(4);
   });
 
   it('resolves auto budgets from a measured profile, and keeps greedy output lossless', async () => {
@@ -106,7 +126,8 @@ describe('engine protocol over the in-process client', () => {
     for (const strategy of ['dyspec:auto', 'sequoia:auto', 'dyspec-cal:auto', 'dyspec:auto', 'dyspec-cal:8']) {
       const r = await client.generate({ ...RUN, strategy }).done;
       expect(r.strategy).toBe(strategy);
-      expect(r.resolvedStrategy).toMatch(new RegExp(`^${strategy.split(':')[0]}:\\d+$`));
+      // The chosen budget most steps ran, or `ar` where the controller chose not to speculate.
+      expect(r.resolvedStrategy).toMatch(new RegExp(`^(${strategy.split(':')[0]}:\\d+|ar)$`));
       expect(r.tokens).toEqual(ar.tokens);
     }
   });

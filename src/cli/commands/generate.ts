@@ -1,7 +1,7 @@
 /** `generate`: one continuation of a prompt, printed; optionally the text, ids, metrics and trace as JSON. */
 import { flag, int, text } from '../args';
 import { optionsCommand } from '../command';
-import { writeJsonFile } from '../io';
+import { checkWritable, writeJsonFile } from '../io';
 import { modelOptions, samplingOptions, seedOption, strategyOption } from '../options';
 import { openPromptRun } from '../runner';
 import { runTrace } from '../trace-doc';
@@ -31,6 +31,8 @@ export const generateCommand = optionsCommand({
   options: OPTIONS,
   async run(o, ctx) {
     const { io } = ctx;
+    // Before loading anything: a bad --json path must fail now, not after the run.
+    if (o.json) await checkWritable(o.json, '--json');
     const { pair, runner, settings } = await openPromptRun(o, ctx);
     const { prompt, params } = settings;
     const run = await runner.run(settings);

@@ -1,7 +1,7 @@
 /** `profile`: measured forward latency t(n) of the draft and the target (or one model) on this machine. */
 import { int, intList, text, UsageError } from '../args';
 import { optionsCommand } from '../command';
-import { writeJsonFile } from '../io';
+import { checkWritable, writeJsonFile } from '../io';
 import { measureLatency } from '../latency';
 import { formatMachine, machineInfo } from '../machine';
 import type { CliModel } from '../models';
@@ -28,6 +28,8 @@ export const profileCommand = optionsCommand({
   help: SUMMARY,
   options: OPTIONS,
   async run(o, { io, loader }) {
+    // Before loading anything: the measurements must not be lost at the end to a bad --out path.
+    await checkWritable(o.out, '--out');
     const models: { role: string; m: CliModel; vocab: number }[] = [];
     if (o.model) {
       const m = await loader.single(o.model, 'target', o.threads);

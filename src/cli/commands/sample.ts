@@ -7,7 +7,7 @@
  */
 import { int, text } from '../args';
 import { optionsCommand } from '../command';
-import { writeJsonFile } from '../io';
+import { checkWritable, writeJsonFile } from '../io';
 import { modelOptions, samplingOptions, seedOption, strategyOption } from '../options';
 import { openPromptRun, type Runner, type RunSettings } from '../runner';
 
@@ -39,6 +39,8 @@ export const sampleCommand = optionsCommand({
   help: SUMMARY,
   options: OPTIONS,
   async run(o, ctx) {
+    // Before loading anything: N samples must not be lost at the end to a bad --out path.
+    await checkWritable(o.out, '--out');
     const { runner, settings } = await openPromptRun(o, ctx);
     const { prompt, params } = settings;
     const samples = await sampleContinuations(runner, settings, o.n);

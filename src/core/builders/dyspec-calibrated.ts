@@ -28,8 +28,8 @@
  */
 import { InvalidSettingError } from '../errors';
 import { MaxHeap } from '../heap';
-import { argmax, sampleIndex, withoutToken } from '../sampling';
-import { createNodeStreams } from './dyspec';
+import { argmax } from '../sampling';
+import { createNodeStreams, performEvent, type DrawRate } from './dyspec';
 import type { TreeBuilder } from './types';
 
 /**
@@ -87,6 +87,8 @@ export function dyspecCalibratedBuilder(budget: number, c: AcceptanceEstimate): 
   if (!Number.isInteger(budget) || budget < 0) {
     throw new InvalidSettingError('budget', `DySpec node budget must be an integer >= 0, got ${budget}`);
   }
+  // The drawn child passes on v · c(q_y, rank) (reached and accepted), its next sibling v · (1 - c(q_y, rank)).
+  const acceptance: DrawRate = (token, _dist, full, rank) => c(full[token], rank);
   return async (ctx) => {
     const tree = ctx.tree;
     const limit = Math.min(budget, ctx.maxNodes);
@@ -106,29 +108,21 @@ export function dyspecCalibratedBuilder(budget: number, c: AcceptanceEstimate): 
         continue;
       }
       const full = drafts[u];
-      const dist = event.dist as Float32Array;
-      const stream = streams[u];
-      const token = ctx.greedy ? argmax(dist) : sampleIndex(dist, stream);
-      const rank = tree.children[u].length; // this draw's sibling rank
-      const accept = c(full[token], rank);
-      const reach = event.reach * accept; // the new node is reached and accepted
-      const node = tree.add(u, token, dist, full[token], reach);
-      if (tree.size - 1 >= limit) break; // full: the events below would never be popped (and cost a vocab pass each)
-      streams[node] = stream.fork();
+      const dist = event.dist as Float32Array; // exact events carry their R
+      const { node, childReach, sibling } = performEvent(ctx, streams, u, event.reach, full, dist, acceptance);
+      if (tree.size - 1 >= limit) break; // full: the events below would never be popped (the sibling's gain is a vocab pass)
       const rate = event.reach > 0 ? event.key / event.reach : 0; // this draw's E[c]
-      heap.push({ key: reach * rate, exact: false, reach, parent: node, dist: null, seq: seq++ });
-      const rest = withoutToken(dist, token);
-      if (rest) {
-        const next = event.reach * (1 - accept); // the next sibling is reached when this one is rejected
-        const gain = next * expectedAcceptance(full, rest, ctx.greedy, c, rank + 1);
-        heap.push({ key: gain, exact: true, reach: next, parent: u, dist: rest, seq: seq++ });
+      heap.push({ key: childReach * rate, exact: false, reach: childReach, parent: node, dist: null, seq: seq++ });
+      if (sibling) {
+        const gain = sibling.reach * expectedAcceptance(full, sibling.dist, ctx.greedy, c, tree.ranks[node] + 1);
+        heap.push({ key: gain, exact: true, reach: sibling.reach, parent: u, dist: sibling.dist, seq: seq++ });
       }
     }
 
     /** Drafts u and the undrafted nodes among the next `left - 1` events (they may pop before the budget ends). */
     async function draftBatch(u: number, pending: MaxHeap<ValueEvent>, left: number): Promise<void> {
       const batch = [u];
-      for (const e of pending.sorted().slice(0, Math.max(0, left - 1))) {
+      for (const e of pending.top(Math.max(0, left - 1))) {
         if (!e.exact && !drafts[e.parent] && !batch.includes(e.parent)) batch.push(e.parent);
       }
       batch.sort((a, b) => a - b); // parents before children, as the draft's tree mask requires

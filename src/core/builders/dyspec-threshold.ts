@@ -56,8 +56,8 @@ export function dyspecThresholdBuilder(threshold: number, cap: number): TreeBuil
         const { key, parent, full, dist } = layer.pop() as LayerEvent;
         const { node, sibling } = performEvent(ctx, streams, parent, key, full, dist);
         next.push(node);
-        if (sibling && sibling.key >= threshold) {
-          layer.push({ key: sibling.key, parent, full, dist: sibling.dist, seq: seq++ });
+        if (sibling && sibling.reach >= threshold) {
+          layer.push({ key: sibling.reach, parent, full, dist: sibling.dist, seq: seq++ });
         }
       }
       frontier = next.sort((a, b) => a - b);

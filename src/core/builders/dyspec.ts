@@ -20,14 +20,29 @@ import type { Rng } from '../rng';
 import { argmax, sampleIndex, withoutToken } from '../sampling';
 import type { DraftContext, TreeBuilder } from './types';
 
+/**
+ * The share a(y) of an event's reach v that passes to the child it draws: the child is reached and accepted with
+ * v · a(y), which is its estimate and the reach of its own first-child event, and the parent's next sibling event is
+ * reached with v · (1 - a(y)) (the child was rejected). The paper's rule is `drawProbability`; the calibrated builder
+ * (dyspec-calibrated.ts) passes its learned acceptance curve instead.
+ * @param token y, the drawn token
+ * @param dist [vocab] R, the distribution y was drawn from
+ * @param full [vocab] the parent's full draft distribution (q of each token)
+ * @param rank y's sibling rank (0 = the parent's first child)
+ */
+export type DrawRate = (token: number, dist: Float32Array, full: Float32Array, rank: number) => number;
+
+/** DySpec's rate: a reached token is accepted with its probability under the distribution it was drawn from, R[y]. */
+export const drawProbability: DrawRate = (token, dist) => dist[token];
+
 /** What a sampling event produced: the new node and the sibling event it leaves behind at its parent. */
 export interface DrawResult {
   /** The new node. */
   node: number;
-  /** Key of the new node's first-child event: v · R[y] (also the node's estimate). */
-  childKey: number;
-  /** u's next sibling event, or null when R has no mass left. */
-  sibling: { key: number; dist: Float32Array } | null;
+  /** v · a(y): the new node's estimate, and the reach of its first-child event. */
+  childReach: number;
+  /** u's next sibling event: reach v · (1 - a(y)), R with y zeroed and renormalised; null when R has no mass left. */
+  sibling: { reach: number; dist: Float32Array } | null;
 }
 
 /** Per-node random streams (see the header): node 0's comes from the step's stream, the rest are forks. */
@@ -36,35 +51,31 @@ export function createNodeStreams(rng: Rng): Rng[] {
 }
 
 /**
- * Performs the sampling event (v, R, u): draws y ~ R from u's stream (argmax at temperature 0), adds the child,
- * and gives it a stream forked from u's.
+ * Performs the sampling event (v, R, u): draws y ~ R from u's stream (argmax at temperature 0), adds the child with
+ * estimate v · a(y), and gives it a stream forked from u's. Every DySpec builder draws through this one function, so
+ * the same node consumes the same random numbers whichever builder grows the tree (see the header).
+ * @param reach v, the event's reach probability
  * @param full [vocab] u's full draft distribution (the first sibling's R), for the node's draftProb
  * @param dist [vocab] R, the distribution this draw uses
+ * @param rate a(y) (default: DySpec's R[y])
  */
 export function performEvent(
   ctx: DraftContext,
   streams: Rng[],
   parent: number,
-  key: number,
+  reach: number,
   full: Float32Array,
   dist: Float32Array,
+  rate: DrawRate = drawProbability,
 ): DrawResult {
   const stream = streams[parent];
   const token = ctx.greedy ? argmax(dist) : sampleIndex(dist, stream);
-  const node = ctx.tree.add(parent, token, dist, full[token], key * dist[token]);
+  const a = rate(token, dist, full, ctx.tree.children[parent].length);
+  const childReach = reach * a;
+  const node = ctx.tree.add(parent, token, dist, full[token], childReach);
   streams[node] = stream.fork();
   const rest = withoutToken(dist, token);
-  return {
-    node,
-    childKey: key * dist[token],
-    sibling: rest ? { key: key * (1 - dist[token]), dist: rest } : null,
-  };
-}
-
-/** Options of the greedy builder. */
-export interface DySpecOptions {
-  /** Called with each popped event's key, in pop order (for tests and the live view). */
-  onPop?: (key: number) => void;
+  return { node, childReach, sibling: rest ? { reach: reach * (1 - a), dist: rest } : null };
 }
 
 /** A pending sampling event in the heap. */
@@ -91,7 +102,7 @@ interface SamplingEvent {
  * may still never get a child (likelier events pushed later overtake its event), so a few more tokens are drafted
  * than the threshold variant drafts for the same tree, in fewer calls than one per node.
  */
-export function dyspecGreedyBuilder(budget: number, options: DySpecOptions = {}): TreeBuilder {
+export function dyspecGreedyBuilder(budget: number): TreeBuilder {
   if (!Number.isInteger(budget) || budget < 0) {
     throw new InvalidSettingError('budget', `DySpec budget must be an integer >= 0, got ${budget}`);
   }
@@ -106,21 +117,28 @@ export function dyspecGreedyBuilder(budget: number, options: DySpecOptions = {})
 
     while (tree.size - 1 < limit && heap.size > 0) {
       const event = heap.pop() as SamplingEvent;
-      options.onPop?.(event.key);
       const u = event.parent;
       if (!drafts[u]) {
         const left = limit - (tree.size - 1); // this pop included
         const batch = [u];
-        for (const e of heap.sorted().slice(0, left - 1)) {
+        for (const e of heap.top(left - 1)) {
           if (e.dist === null && !drafts[e.parent]) batch.push(e.parent); // a first-child event still undrafted
         }
         batch.sort((a, b) => a - b); // parents before children, as the draft's tree mask requires
         const dists = await ctx.expand(batch); // [batch][vocab]
         batch.forEach((n, i) => (drafts[n] = dists[i]));
       }
-      const { node, childKey, sibling } = performEvent(ctx, streams, u, event.key, drafts[u], event.dist ?? drafts[u]);
-      heap.push({ key: childKey, parent: node, dist: null, seq: seq++ });
-      if (sibling) heap.push({ key: sibling.key, parent: u, dist: sibling.dist, seq: seq++ });
+      // The key is the reach: the paper pops the event verification is likeliest to get to.
+      const { node, childReach, sibling } = performEvent(
+        ctx,
+        streams,
+        u,
+        event.key,
+        drafts[u],
+        event.dist ?? drafts[u],
+      );
+      heap.push({ key: childReach, parent: node, dist: null, seq: seq++ });
+      if (sibling) heap.push({ key: sibling.reach, parent: u, dist: sibling.dist, seq: seq++ });
     }
   };
 }

@@ -9,12 +9,12 @@
  * K = acceptance.length children. The expected number of accepted draft tokens of a tree is the sum of reach over its
  * non-root nodes (tau - 1: the bonus token comes on top).
  *
- * `optimalSequoiaShape` finds the best shape of n nodes and depth <= d by dynamic programming, `sequoiaBuilder` grows
- * a tree of that shape from the draft layer by layer, and `estimateAcceptanceByRank` measures p_k from past steps.
+ * `optimalSequoiaShape` finds the best shape of n nodes and depth <= d by dynamic programming, and `sequoiaBuilder`
+ * grows a tree of that shape from the draft layer by layer. The p_k are measured from past steps by
+ * `countAcceptanceByRank` (budget.ts).
  */
 import { InvalidSettingError } from '../errors';
 import { sampleWithoutReplacement } from '../sampling';
-import type { StepRecord } from '../step';
 import type { TreeBuilder } from './types';
 
 /** A tree shape: `parents[0] = -1` is the root, then n nodes, parents before children, siblings in rank order. */
@@ -147,46 +147,6 @@ export function optimalSequoiaShape(acceptance: readonly number[], n: number, ma
   return { parents: shapeFrom(tables, n, depth), expectedAcceptedLength: value };
 }
 
-/** Sequoia's hardware-aware choice (§4 of the paper): the size and depth with the most tokens per unit of time. */
-export interface SequoiaChoice extends SequoiaShape {
-  nodes: number;
-  depth: number;
-  /** Expected tokens per step (1 + accepted) divided by the step's cost. */
-  tokensPerCost: number;
-}
-
-/**
- * Picks (n, d) in [1, maxNodes] x [1, maxDepth] maximising (1 + E[accepted]) / cost(n, d), from one DP run.
- * @param cost measured cost of a step with n draft nodes and d draft layers, e.g. t_target(n + 1) + d · t_draft
- */
-export function chooseSequoiaShape(
-  acceptance: readonly number[],
-  maxNodes: number,
-  maxDepth: number,
-  cost: (nodes: number, depth: number) => number,
-): SequoiaChoice {
-  checkInputs(acceptance, maxNodes, maxDepth);
-  const depthLimit = Math.min(maxDepth, maxNodes);
-  const tables = solve(acceptance, maxNodes, depthLimit);
-  let pick: { nodes: number; depth: number; value: number; rate: number } | null = null;
-  for (let d = 1; d <= depthLimit; d++) {
-    for (let n = 1; n <= maxNodes; n++) {
-      const value = tables.best[d][n + 1];
-      if (value === -Infinity) continue;
-      const rate = (1 + value) / cost(n, d);
-      if (!pick || rate > pick.rate) pick = { nodes: n, depth: d, value, rate };
-    }
-  }
-  if (!pick) throw new InvalidSettingError('budget', 'no tree fits: need maxNodes >= 1, maxDepth >= 1 and p_1 given');
-  return {
-    parents: shapeFrom(tables, pick.nodes, pick.depth),
-    expectedAcceptedLength: pick.value,
-    nodes: pick.nodes,
-    depth: pick.depth,
-    tokensPerCost: pick.rate,
-  };
-}
-
 /**
  * Grows a tree of the given shape: one batched draft call per layer, the children of each node drawn without
  * replacement from its draft distribution (top-k at temperature 0), in rank order. When the draft's distribution
@@ -239,27 +199,4 @@ export function sequoiaBuilder(shape: TreeShape): TreeBuilder {
       layer = next;
     }
   };
-}
-
-/**
- * Measures p_1..p_k from past steps: p_r = (children of rank r that were accepted) / (children of rank r whose parent
- * the verifier reached, i.e. lies on the accepted path). This is the marginal the positional model needs; dividing by
- * the rank-r children the verifier actually tested instead would give P(accept | earlier siblings rejected), a
- * different quantity. A rank never seen under a reached parent gets 0.
- * @returns [k] estimates, index 0 = first-sampled child
- */
-export function estimateAcceptanceByRank(steps: readonly StepRecord[], k: number): number[] {
-  const accepted = new Array<number>(k).fill(0);
-  const examined = new Array<number>(k).fill(0);
-  for (const step of steps) {
-    const onPath = new Set(step.acceptedPath);
-    const { parents, ranks } = step.tree;
-    for (let i = 1; i < parents.length; i++) {
-      const rank = ranks[i];
-      if (rank >= k || !onPath.has(parents[i])) continue;
-      examined[rank]++;
-      if (onPath.has(i)) accepted[rank]++;
-    }
-  }
-  return accepted.map((a, r) => (examined[r] > 0 ? a / examined[r] : 0));
 }

@@ -29,6 +29,9 @@ const TITLE_X = 8;
 
 const valueText = (r: ComparisonRow): string => `${r.speedup.toFixed(2)}×`;
 
+/** The right end of a row's drawing: its interval's upper end when it has one, else the bar's. */
+const rowEnd = (r: ComparisonRow): number => Math.max(r.speedup, r.speedupCi?.[1] ?? r.speedup);
+
 /** Whether a row drafts from anything but the draft model alone (autoregressive rows draft nothing). */
 const tableSourced = (r: ComparisonRow): boolean => {
   const sources = strategySources(r.strategy);
@@ -48,7 +51,13 @@ export function SpeedupBarChart({ rows, width = 520, height }: SpeedupBarChartPr
       ),
     [data, width, height],
   );
-  const description = data.map((r) => `${r.strategy}: ${valueText(r)}`).join('; ') || 'no data';
+  const description =
+    data
+      .map((r) => {
+        const ci = r.speedupCi ? ` (95% interval ${r.speedupCi[0].toFixed(2)}–${r.speedupCi[1].toFixed(2)})` : '';
+        return `${r.strategy}: ${valueText(r)}${ci}`;
+      })
+      .join('; ') || 'no data';
 
   useEffect(() => {
     if (!ref.current) return;
@@ -59,7 +68,7 @@ export function SpeedupBarChart({ rows, width = 520, height }: SpeedupBarChartPr
       drawEmpty(frame, 'No runs to compare yet');
       return;
     }
-    const top = Math.max(1, max(data, (r) => r.speedup) ?? 1);
+    const top = Math.max(1, max(data, rowEnd) ?? 1);
     const x = scaleLinear().domain([0, top]).nice().range([0, layout.innerWidth]);
     const y = scaleBand<number>()
       .domain(data.map((_, i) => i))
@@ -102,12 +111,40 @@ export function SpeedupBarChart({ rows, width = 520, height }: SpeedupBarChartPr
           `${r.strategy}: ${valueText(r)} (τ ${r.tau.toFixed(2)}, ${r.tokensPerSecond.toFixed(1)} tok/s; ` +
           `drafts from ${sourceKey(strategySources(r.strategy))})`,
       );
+    // Error bars: the speedup's 95% interval (paired bootstrap), a whisker across the bar's centre line.
+    const whiskers = frame.plot
+      .append('g')
+      .attr('class', 'error-bars')
+      .selectAll('g.error-bar')
+      .data(data.map((r, i) => ({ r, i })).filter(({ r }) => r.speedupCi))
+      .join('g')
+      .attr('class', 'error-bar');
+    const cap = Math.max(3, layout.barHeight / 3);
+    const ci = ({ r }: { r: ComparisonRow }): [number, number] => r.speedupCi ?? [r.speedup, r.speedup];
+    whiskers
+      .append('line')
+      .attr('x1', (d) => x(Math.max(0, ci(d)[0])))
+      .attr('x2', (d) => x(Math.max(0, ci(d)[1])))
+      .attr('y1', ({ i }) => layout.rows[i].centerY)
+      .attr('y2', ({ i }) => layout.rows[i].centerY);
+    for (const end of [0, 1] as const) {
+      whiskers
+        .append('line')
+        .attr('x1', (d) => x(Math.max(0, ci(d)[end])))
+        .attr('x2', (d) => x(Math.max(0, ci(d)[end])))
+        .attr('y1', ({ i }) => layout.rows[i].centerY - cap)
+        .attr('y2', ({ i }) => layout.rows[i].centerY + cap);
+    }
+    whiskers.attr('stroke', '#222').attr('stroke-width', 1.2);
+    whiskers
+      .append('title')
+      .text(({ r }) => `${r.strategy}: 95% interval ${ci({ r })[0].toFixed(2)}–${ci({ r })[1].toFixed(2)}×`);
     bars
       .selectAll('text.value')
       .data(data)
       .join('text')
       .attr('class', 'value')
-      .attr('x', (r) => x(Math.max(0, r.speedup)) + 4)
+      .attr('x', (r) => x(Math.max(0, rowEnd(r))) + 4)
       .attr('y', (_, i) => layout.rows[i].centerY)
       .attr('dy', '0.32em')
       .attr('text-anchor', 'start')

@@ -20,8 +20,12 @@ export interface ComparisonRow {
   budget: number;
   /** Mean acceptance length: tokens per verify step. */
   tau: number;
-  /** Speedup vs the autoregressive run. */
+  /** Speedup vs the autoregressive runs. */
   speedup: number;
+  /** 95% interval of the speedup (paired bootstrap), when measured by the benchmark protocol. */
+  speedupCi?: [number, number];
+  /** Runs the figures rest on. */
+  runs?: number;
   tokensPerSecond: number;
   /** [d] acceptance rate at depth d + 1. */
   acceptanceRatePerDepth: number[];

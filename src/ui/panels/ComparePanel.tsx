@@ -5,7 +5,9 @@
  * observed acceptance). The table groups the strategies by where they draft from (a `source` column).
  */
 import { useId, useMemo, useRef, useState, type ReactNode } from 'react';
+import { comparisonBench } from '../../store/comparison-bench';
 import { datastoreBlocker } from '../../store/datastore-slice';
+import type { ComparisonView } from '../../store/traces-slice';
 import { useApp } from '../../store/store';
 import { BudgetChart, CalibrationChart, DepthAcceptanceChart, SpeedupBarChart } from '../charts';
 import { calibrationBins } from '../layout/calibration';
@@ -79,6 +81,74 @@ function PromptList({ disabled }: { disabled: boolean }) {
   );
 }
 
+/** Repeats and the `auto` sweep (committed when valid). */
+function ProtocolFields({ disabled }: { disabled: boolean }) {
+  const repeats = useApp((s) => s.settings.compareRepeats);
+  const sweep = useApp((s) => s.settings.compareSweep);
+  const setSetting = useApp((s) => s.setSetting);
+  const [sweepText, setSweepText] = useState(sweep);
+  const [error, setError] = useState<string | null>(null);
+  const repeatsId = useId();
+  const sweepId = useId();
+  return (
+    <div className="field-row">
+      <div className="field">
+        <label htmlFor={repeatsId}>Repeats</label>
+        <input
+          id={repeatsId}
+          type="number"
+          min={1}
+          max={20}
+          value={repeats}
+          disabled={disabled}
+          onChange={(e) => setError(setSetting('compareRepeats', Number(e.target.value)))}
+        />
+      </div>
+      <div className="field">
+        <label htmlFor={sweepId}>Budgets next to each auto strategy (e.g. 2,4,8)</label>
+        <input
+          id={sweepId}
+          type="text"
+          spellCheck={false}
+          value={sweepText}
+          disabled={disabled}
+          aria-invalid={error !== null}
+          onChange={(e) => {
+            setSweepText(e.target.value);
+            setError(setSetting('compareSweep', e.target.value));
+          }}
+        />
+      </div>
+      {error && <small className="field-error">{error}</small>}
+    </div>
+  );
+}
+
+/** The status line of a comparison. */
+function statusText(status: string, comparison: ComparisonView | null): string {
+  if (status === 'loading') return 'loading models…';
+  if (status === 'idle') return '';
+  if (status !== 'running' || !comparison) return status;
+  const p = comparison.progress;
+  if (!p) return 'profiling the models…';
+  if (p.phase === 'warmup') return `warming up (round ${p.round})…`;
+  return `running ${Math.min(p.done + 1, p.total)} of ${p.total}…`;
+}
+
+/** Saves the engine's result document (the format `cli bench` writes) as a JSON file. */
+function saveBench(comparison: ComparisonView): void {
+  const doc = {
+    settings: { strategies: comparison.strategies, prompts: comparison.prompts.length, repeats: comparison.repeats },
+    ...comparison.bench,
+  };
+  const url = URL.createObjectURL(new Blob([`${JSON.stringify(doc, null, 2)}\n`], { type: 'application/json' }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = 'specdec-bench.json';
+  a.click();
+  URL.revokeObjectURL(url);
+}
+
 /** One chart in a figure with its export buttons. */
 function ChartFigure({ name, title, children }: { name: string; title: string; children: ReactNode }) {
   const box = useRef<HTMLElement>(null);
@@ -89,6 +159,21 @@ function ChartFigure({ name, title, children }: { name: string; title: string; c
       </figcaption>
       {children}
     </figure>
+  );
+}
+
+/** How the figures were taken: runs per figure, warm-up, order, intervals. */
+function captionProtocol(
+  protocol: { complete_units: number; bootstrap_units: string } | null,
+  comparison: ComparisonView | null,
+): string {
+  if (!protocol || !comparison) return '';
+  const units = protocol.complete_units;
+  const warm = comparison.warmup.length;
+  const warmText = comparison.source === 'live' ? `after ${warm} warm-up round${warm === 1 ? '' : 's'}, ` : '';
+  return (
+    `Each figure rests on ${units} run${units === 1 ? '' : 's'} per strategy, ${warmText}the strategy order ` +
+    `rotated per run; intervals: paired bootstrap over the ${protocol.bootstrap_units}.`
   );
 }
 
@@ -105,11 +190,19 @@ export function ComparePanel() {
   const box = useRef<HTMLDivElement>(null);
   const width = useElementWidth(box, 1000);
   const runs = useMemo(() => comparison?.runs ?? [], [comparison]);
-  const rows = useMemo(() => comparisonRows(runs), [runs]);
+  const summary = useMemo(
+    () =>
+      comparisonBench(runs, {
+        added: new Set(comparison?.added ?? []),
+        stopped: status === 'stopped',
+      }),
+    [runs, comparison?.added, status],
+  );
+  const rows = useMemo(() => comparisonRows(summary.result), [summary]);
+  const protocol = summary.result?.protocol ?? null;
   const groups = useMemo(() => groupBySource(rows), [rows]);
   const bins = useMemo(() => calibrationBins(runs.filter((r) => r.strategy !== 'ar').flatMap((r) => r.steps)), [runs]);
   const active = status === 'loading' || status === 'running';
-  const total = comparison ? comparison.strategies.length * comparison.prompts.length : 0;
   // Two columns of charts on wide screens; each chart is drawn at its column's width (no scaling of text).
   const columns = width >= 860 ? 2 : 1;
   const chartWidth = Math.max(300, Math.floor((width - CHART_GAP * (columns - 1)) / columns));
@@ -119,6 +212,7 @@ export function ComparePanel() {
       <h2>Compare strategies</h2>
       <StrategyList disabled={active} />
       <PromptList disabled={active} />
+      <ProtocolFields disabled={active} />
       <div className="button-row">
         {active ? (
           <button type="button" className="primary" onClick={stopCompare} data-testid="compare-stop">
@@ -142,29 +236,33 @@ export function ComparePanel() {
           </span>
         )}
         <span className="status" aria-live="polite" data-testid="compare-status">
-          {status === 'running' && comparison
-            ? `running ${Math.min(runs.length + 1, total)} of ${total}…`
-            : status === 'loading'
-              ? 'loading models…'
-              : status === 'idle'
-                ? ''
-                : status}
+          {statusText(status, comparison)}
         </span>
+        {comparison?.bench && !active && (
+          <button type="button" onClick={() => saveBench(comparison)} data-testid="export-bench">
+            Download results (JSON)
+          </button>
+        )}
       </div>
       {error && (
         <p className="error" role="alert">
           {error}
         </p>
       )}
+      {summary.note && (
+        <p className="notice" data-testid="compare-note">
+          {summary.note}
+        </p>
+      )}
       {rows.length > 0 && (
         <div className="table-scroll">
           <table className="compare-table" data-testid="compare-table">
-            <caption>
+            <caption data-testid="compare-caption">
               {comparison && comparison.prompts.length > 1
-                ? `The same ${comparison.prompts.length} prompts and settings for every strategy (pooled)`
+                ? `The same ${comparison.prompts.length} prompts and settings for every strategy`
                 : 'The same prompt and settings for every strategy'}
               {comparison?.source === 'trace' ? ' (replayed from a trace file)' : ''}; speedup is against{' '}
-              <code>ar</code>.
+              <code>ar</code> on the same prompts. {captionProtocol(protocol, comparison)}
             </caption>
             <thead>
               <tr>
@@ -174,6 +272,7 @@ export function ComparePanel() {
                 <th scope="col">τ</th>
                 <th scope="col">tokens/s</th>
                 <th scope="col">speedup</th>
+                <th scope="col">95% interval</th>
                 <th scope="col">
                   <span className="sr-only">show</span>
                 </th>
@@ -191,6 +290,9 @@ export function ComparePanel() {
                     <td>{fmt(r.tau)}</td>
                     <td>{fmt(r.tokensPerSecond, 1)}</td>
                     <td>{Number.isFinite(r.speedup) ? `${fmt(r.speedup)}×` : '—'}</td>
+                    <td className="interval-cell">
+                      {r.speedupCi ? `${fmt(r.speedupCi[0])}–${fmt(r.speedupCi[1])}` : '—'}
+                    </td>
                     <td>
                       <button
                         type="button"
