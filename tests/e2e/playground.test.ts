@@ -256,6 +256,7 @@ describe('the playground in headless Chromium', () => {
     hash.set('strategy', 'dyspec:16');
     hash.set('max_tokens', '1024');
     const p = await openPage(hash.toString());
+    await p.getByLabel('Step by step').uncheck(); // the step-mode test before this one leaves it on
     await p.getByTestId('run').click();
     await p.waitForFunction(
       () => Number(document.querySelector('[data-testid="step-shown"]')?.textContent ?? 0) >= 3,
