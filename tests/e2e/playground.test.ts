@@ -258,12 +258,13 @@ describe('the playground in headless Chromium', () => {
     const p = await openPage(hash.toString());
     await p.getByLabel('Step by step').uncheck(); // the step-mode test before this one leaves it on
     await p.getByTestId('run').click();
+    // Some output has streamed in: the run is under way.
     await p.waitForFunction(
-      () => Number(document.querySelector('[data-testid="step-shown"]')?.textContent ?? 0) >= 3,
+      () =>
+        (document.querySelector('[data-testid="output-text"]')?.getAttribute('data-token-ids') ?? '').split(',')
+          .length >= 8,
       null,
-      {
-        timeout: 120_000,
-      },
+      { timeout: 120_000, polling: 50 },
     );
     const t0 = Date.now();
     await p.getByTestId('stop').click();
