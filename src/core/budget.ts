@@ -200,17 +200,10 @@ export function prefixAcceptedCurve(
   steps: readonly StepRecord[],
   maxNodes: number,
 ): { mean: number[]; count: number[] } {
-  const sum = new Array<number>(maxNodes + 1).fill(0);
-  const count = new Array<number>(maxNodes + 1).fill(0);
-  for (const step of steps) {
-    const size = Math.min(step.tree.parents.length - 1, maxNodes);
+  return prefixCurve(steps, maxNodes, (step) => {
     const path = step.acceptedPath.slice(1);
-    for (let m = 0; m <= size; m++) {
-      count[m]++;
-      for (const node of path) if (node <= m) sum[m]++;
-    }
-  }
-  return { mean: sum.map((s, m) => (count[m] > 0 ? s / count[m] : 0)), count };
+    return (m) => path.reduce((n, node) => n + (node <= m ? 1 : 0), 0);
+  });
 }
 
 /**
@@ -223,17 +216,33 @@ export function prefixInternalCurve(
   steps: readonly StepRecord[],
   maxNodes: number,
 ): { mean: number[]; count: number[] } {
+  return prefixCurve(steps, maxNodes, (step) => {
+    const { parents } = step.tree;
+    const seen = new Set<number>();
+    return (m) => {
+      if (m > 0) seen.add(parents[m]);
+      return seen.size;
+    };
+  });
+}
+
+/**
+ * Mean over steps of a value of each step's first m nodes, for m = 0..maxNodes; a step counts for the m its tree
+ * reaches. `valueOf(step)` returns the step's value at m, called for m = 0, 1, ... in order (so it may keep state).
+ */
+function prefixCurve(
+  steps: readonly StepRecord[],
+  maxNodes: number,
+  valueOf: (step: StepRecord) => (m: number) => number,
+): { mean: number[]; count: number[] } {
   const sum = new Array<number>(maxNodes + 1).fill(0);
   const count = new Array<number>(maxNodes + 1).fill(0);
   for (const step of steps) {
-    const { parents } = step.tree;
-    const size = Math.min(parents.length - 1, maxNodes);
-    const seen = new Set<number>();
-    count[0]++;
-    for (let m = 1; m <= size; m++) {
-      seen.add(parents[m]);
+    const size = Math.min(step.tree.parents.length - 1, maxNodes);
+    const valueAt = valueOf(step);
+    for (let m = 0; m <= size; m++) {
       count[m]++;
-      sum[m] += seen.size;
+      sum[m] += valueAt(m);
     }
   }
   return { mean: sum.map((s, m) => (count[m] > 0 ? s / count[m] : 0)), count };

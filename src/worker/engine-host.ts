@@ -9,7 +9,7 @@ import { PairController, type RunOutcome } from '../core/controller';
 import { InvalidSettingError } from '../core/errors';
 import type { SamplingParams } from '../core/sampling';
 import type { StepRecord } from '../core/step';
-import { parseStrategy, sourcesOf } from '../core/strategy';
+import { parseStrategy, sourcesOf, type Strategy } from '../core/strategy';
 import { datastoreFromUser, type LoadedDatastore } from '../runtime/datastore';
 import type { LoadedModel, LoadProgress, TextTokenizer } from '../runtime/types';
 import {
@@ -225,8 +225,7 @@ export class EngineHost {
 
   private async generate(id: number, req: GenerateRequest, signal: AbortSignal): Promise<void> {
     const pair = this.requirePair();
-    const strategy = parseStrategy(req.strategy); // fails before any work, naming the bad text
-    if (sourcesOf(strategy).includes('corpus') && !pair.datastore) throw noDatastore(req.strategy);
+    const [strategy] = parseRunnable(pair, [req.strategy]);
     this.runningId = id;
     try {
       const active = this.active.get(id);
@@ -261,10 +260,7 @@ export class EngineHost {
   /** A comparison: core's benchmark protocol (the one `cli bench` runs) on the held pair's controller. */
   private async compare(id: number, req: CompareRequest, signal: AbortSignal): Promise<void> {
     const pair = this.requirePair();
-    for (const s of req.strategies) {
-      // Fail before any work, naming the bad entry.
-      if (sourcesOf(parseStrategy(s)).includes('corpus') && !pair.datastore) throw noDatastore(s);
-    }
+    parseRunnable(pair, req.strategies);
     const prompts = req.prompts.map((p) => promptOf(pair.value.tokenizer, p, req.chat));
     const yielder = loopYielder(this.deps.now);
     const subject: BenchSubject = {
@@ -378,6 +374,18 @@ function yieldToLoop(): Promise<void> {
       resolve();
     };
     channel.port2.postMessage(null);
+  });
+}
+
+/**
+ * Parses strategy texts before any work, failing on the first bad one (naming it) or on a `@corpus` one while the
+ * pair holds no datastore.
+ */
+function parseRunnable(pair: HeldPair, texts: readonly string[]): Strategy[] {
+  return texts.map((text) => {
+    const strategy = parseStrategy(text);
+    if (sourcesOf(strategy).includes('corpus') && !pair.datastore) throw noDatastore(text);
+    return strategy;
   });
 }
 

@@ -13,6 +13,7 @@ import { BudgetChart, CalibrationChart, DepthAcceptanceChart, SpeedupBarChart } 
 import { calibrationBins } from '../layout/calibration';
 import { groupBySource } from '../layout/comparison';
 import { comparisonRows } from './comparison-rows';
+import { downloadBlob } from '../export-svg';
 import { SvgExport } from './SvgExport';
 import { useElementWidth } from './use-width';
 
@@ -141,12 +142,7 @@ function saveBench(comparison: ComparisonView): void {
     settings: { strategies: comparison.strategies, prompts: comparison.prompts.length, repeats: comparison.repeats },
     ...comparison.bench,
   };
-  const url = URL.createObjectURL(new Blob([`${JSON.stringify(doc, null, 2)}\n`], { type: 'application/json' }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = 'specdec-bench.json';
-  a.click();
-  URL.revokeObjectURL(url);
+  downloadBlob(new Blob([`${JSON.stringify(doc, null, 2)}\n`], { type: 'application/json' }), 'specdec-bench.json');
 }
 
 /** One chart in a figure with its export buttons. */
