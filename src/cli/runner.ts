@@ -97,6 +97,11 @@ export class Runner {
     return this.controller.profile(role);
   }
 
+  /** Re-measures both profiles on the warm engine and re-prices the `auto` choosers (the benchmark, after warm-up). */
+  reprofile(): Promise<{ target: LatencyProfile; draft: LatencyProfile | null }> {
+    return this.controller.reprofile();
+  }
+
   /** Fixes Sequoia's per-rank acceptance to what was measured so far (the benchmark, after its warm-up). */
   freezeSequoiaAcceptance(): number[] {
     return this.controller.freezeSequoiaAcceptance();

@@ -2,7 +2,7 @@
  * The live budget chooser of the `auto` strategies (docs/design.md §6): before every step it re-estimates acceptance
  * and costs from the steps so far and picks the budget with the most expected tokens per second (budget.ts has the
  * models). Budget 0 is a candidate: a target-only step, so where no tree pays for its verify and draft cost the
- * chooser stops speculating (and its exploration keeps measuring budget 1, so it returns when speculation pays).
+ * chooser stops speculating (and its probes keep measuring budget 1, so it returns when speculation pays).
  *
  * Every estimate is the model blended with what the steps measured, by one rule (`blend`: the measured mean weighted
  * by its step count against MODEL_WEIGHT_STEPS steps of the model): the accepted length and the draft expansions of
@@ -10,9 +10,14 @@
  * each budget that ran. Two things keep it honest on a real, noisy device:
  * - measured costs win over the profile: once a budget has run for a few steps, its observed step time (draft +
  *   verify + overhead, which includes effects no isolated profile sees, such as the target evicting the draft's
- *   weights from the CPU caches) is blended in, weighted by how often it ran;
- * - exploration: every `exploreEvery`-th choice runs a neighbouring candidate budget (alternately the next larger and
- *   the next smaller one), so budgets the model misjudges get measured instead of never being tried.
+ *   weights from the CPU caches) is blended in, weighted by how often it ran (steady-state steps only: StepTimes);
+ * - exploration: now and then a probe runs a neighbouring candidate budget for PROBE_STEPS steps (alternately the
+ *   next larger and the next smaller one), so budgets the model misjudges get measured instead of never being
+ *   tried. A probe costs: on a device where no tree pays, each one is a draft catch-up over every token since the
+ *   last probe plus a wider verify (bench: probing every 16th step held `auto` at 92.5% of `ar`). So the gap to the
+ *   next probe starts at `exploreEvery` and doubles, up to MAX_EXPLORE_FACTOR times that, after each probe that
+ *   leaves its budget clearly worse than the held one; a probe that moves the choice, or is a close call, brings it
+ *   back to `exploreEvery`.
  */
 import {
   bestPrediction,
@@ -53,7 +58,7 @@ export interface BudgetChooserOptions {
   window?: number;
   /** Switch budgets only when the new one is predicted this much faster (relative), to avoid flapping on noise. */
   hysteresis?: number;
-  /** Every this-many-th choice tries a neighbouring budget (0 = never; default 16). */
+  /** The first gap, in choices, between probes of a neighbouring budget (0 = never probe; default 16). */
   exploreEvery?: number;
   /**
    * Re-estimate every this-many choices and keep the budget in between (default 4): the estimate reads the whole
@@ -67,8 +72,12 @@ export interface AdaptiveBudgetChooser {
   choose(steps: readonly StepRecord[]): number;
   /** Budgets chosen so far, one per call. */
   readonly history: readonly number[];
+  /** Indices in `history` of the choices that probed a neighbouring budget (PROBE_STEPS in a row per probe). */
+  readonly probes: readonly number[];
   /** The predictions behind the latest choice. */
   readonly lastPredictions: readonly BudgetPrediction[];
+  /** Replaces the latency profiles the model prices budgets with (re-measured on a warm engine); steps are kept. */
+  reprice(targetLatency: Latency, draftLatency: Latency): void;
 }
 
 /** Default candidate budgets; 0 is a target-only step. */
@@ -77,11 +86,27 @@ export const DEFAULT_BUDGETS: readonly number[] = [0, 1, 2, 3, 4, 6, 8, 10, 12, 
 /** Steps the estimates read by default (a few bench prompts' worth: one prompt's easy or hard text averages out). */
 export const DEFAULT_WINDOW = 128;
 
+/** The gap between probes grows to at most this many times `exploreEvery`. */
+const MAX_EXPLORE_FACTOR = 8;
+
+/**
+ * Steps per probe: the first pays for the switch (see StepTimes), the second measures what the budget costs when
+ * it is held.
+ */
+const PROBE_STEPS = 2;
+
+/** A probed budget predicted within this fraction of the held one is a close call: keep probing at the first gap. */
+const PROBE_MARGIN = 0.05;
+
+/** Step times remembered per tree size. */
+const COST_MEMORY = 32;
+
 /** Weight of the model, in steps, against the measured prefix curve. */
 const MODEL_WEIGHT_STEPS = 4;
 
 /** Creates the live chooser (see the file comment). */
-export function createBudgetChooser(options: BudgetChooserOptions): AdaptiveBudgetChooser {
+export function createBudgetChooser(given: BudgetChooserOptions): AdaptiveBudgetChooser {
+  const options = { ...given }; // `reprice` replaces its latencies
   const budgets = [...(options.budgets ?? DEFAULT_BUDGETS)].sort((a, b) => a - b);
   if (budgets.length === 0 || budgets.some((b) => !Number.isInteger(b) || b < 0)) {
     throw new RangeError(`budgets must be integers >= 0, got [${budgets.join(', ')}]`);
@@ -93,24 +118,56 @@ export function createBudgetChooser(options: BudgetChooserOptions): AdaptiveBudg
   const exploreEvery = options.exploreEvery ?? 16;
   const refreshEvery = Math.max(1, options.refreshEvery ?? 4);
   const history: number[] = [];
+  const probes: number[] = [];
   let lastPredictions: BudgetPrediction[] = [];
   let current: number | null = null;
   let explorations = 0;
+  let gap = exploreEvery;
+  let nextProbe = exploreEvery - 1; // index in `history`
+  const stepTimes = new StepTimes();
+  /** The probe under way or not yet judged: its first and last choice index, its budget, the budget held then. */
+  let probe: { from: number; to: number; budget: number; held: number } | null = null;
 
   const choose = (allSteps: readonly StepRecord[]): number => {
-    if (current === null || history.length % refreshEvery === 0) estimate(allSteps);
-    let pick = current as number;
-    if (exploreEvery > 0 && (history.length + 1) % exploreEvery === 0) {
-      pick = neighbour(budgets, pick, explorations++ % 2 === 0 ? 1 : -1);
+    stepTimes.add(allSteps);
+    const judged = probe?.to === history.length - 1 ? probe : null;
+    if (current === null || judged || history.length % refreshEvery === 0) estimate(allSteps);
+    if (judged) {
+      gap = worthProbing(judged) ? exploreEvery : Math.min(gap * 2, exploreEvery * MAX_EXPLORE_FACTOR);
+      nextProbe = judged.from + gap;
+      probe = null;
     }
+    let pick = current as number;
+    if (probe) {
+      pick = probe.budget;
+    } else if (exploreEvery > 0 && history.length >= nextProbe) {
+      pick = neighbour(budgets, pick, explorations++ % 2 === 0 ? 1 : -1);
+      if (pick !== current) {
+        probe = { from: history.length, to: history.length + PROBE_STEPS - 1, budget: pick, held: current as number };
+      }
+      nextProbe = history.length + gap;
+    }
+    if (probe) probes.push(history.length);
     history.push(pick);
     return pick;
   };
 
-  /** Re-estimates every budget from the window of steps and moves `current` when another is clearly better. */
-  const estimate = (allSteps: readonly StepRecord[]): void => {
-    const steps = allSteps.slice(Math.max(0, allSteps.length - window));
-    const drafted = lastSpeculative(allSteps, window);
+  /** A probe was worth it when it moved the choice or left the budget it tried within PROBE_MARGIN of the held one. */
+  const worthProbing = (judged: { budget: number; held: number }): boolean => {
+    if (current !== judged.held) return true;
+    const tried = lastPredictions.find((p) => p.budget === judged.budget);
+    const held = lastPredictions.find((p) => p.budget === current);
+    return !!tried && !!held && tried.tokensPerSecond >= held.tokensPerSecond * (1 - PROBE_MARGIN);
+  };
+
+  /**
+   * The accepted-length and draft-call curves from the last speculative steps, remade only when a speculative step
+   * arrived: while budget 0 is held, most re-estimates see the same ones.
+   */
+  let curveMemo: { last: StepRecord | undefined; count: number; curve: TreeCurve } | null = null;
+  const curveOf = (drafted: readonly StepRecord[]): TreeCurve => {
+    const last = drafted[drafted.length - 1];
+    if (curveMemo && curveMemo.last === last && curveMemo.count === drafted.length) return curveMemo.curve;
     const acceptance = posteriorAcceptance(countAcceptanceByRank(drafted, prior.rates.length), prior);
     const model = positionalCurve(acceptance, maxNodes, options.maxDepth ?? maxNodes, options.draftLatency);
     const curve = options.prefixConsistent
@@ -120,11 +177,20 @@ export function createBudgetChooser(options: BudgetChooserOptions): AdaptiveBudg
           internal: blendCurve(model.internal, prefixInternalCurve(drafted, maxNodes)),
         }
       : model;
+    curveMemo = { last, count: drafted.length, curve };
+    return curve;
+  };
+
+  /** Re-estimates every budget from the window of steps and moves `current` when another is clearly better. */
+  const estimate = (allSteps: readonly StepRecord[]): void => {
+    const steps = allSteps.slice(Math.max(0, allSteps.length - window));
+    const curve = curveOf(lastSpeculative(allSteps, window));
     // A run's first step (index 0) also feeds the prompt to both models: its time is the prefill's, not its budget's.
     const timed = steps.filter((s) => s.index > 0);
     const cost = calibrate(timed, options, curve);
-    lastPredictions = withObservedCosts(predictBudgets(curve, curve.expected, cost, budgets), timed);
+    lastPredictions = withObservedCosts(predictBudgets(curve, curve.expected, cost, budgets), stepTimes);
     const best = bestPrediction(lastPredictions);
+
     const held = lastPredictions.find((p) => p.budget === current);
     if (!held || best.tokensPerSecond > held.tokensPerSecond * (1 + hysteresis)) current = best.budget;
   };
@@ -133,8 +199,16 @@ export function createBudgetChooser(options: BudgetChooserOptions): AdaptiveBudg
     get history() {
       return history;
     },
+    get probes() {
+      return probes;
+    },
     get lastPredictions() {
       return lastPredictions;
+    },
+    reprice(targetLatency, draftLatency) {
+      options.targetLatency = targetLatency;
+      options.draftLatency = draftLatency;
+      curveMemo = null;
     },
   };
 }
@@ -146,24 +220,58 @@ function neighbour(budgets: readonly number[], budget: number, direction: 1 | -1
 }
 
 /**
- * Replaces each prediction's step time by a blend with the observed mean step time of the steps that ran a tree of
- * exactly that many draft nodes, weighted by their count against MODEL_WEIGHT_STEPS steps of the model.
+ * Replaces each prediction's step time by a blend with the mean time of the last steps that ran a tree of exactly
+ * that many draft nodes, weighted by their count against MODEL_WEIGHT_STEPS steps of the model.
  */
-function withObservedCosts(predictions: BudgetPrediction[], steps: readonly StepRecord[]): BudgetPrediction[] {
-  const sum = new Map<number, { ms: number; count: number }>();
-  for (const s of steps) {
-    const nodes = s.tree.parents.length - 1;
-    const entry = sum.get(nodes) ?? { ms: 0, count: 0 };
-    entry.ms += s.timings.total;
-    entry.count++;
-    sum.set(nodes, entry);
-  }
+function withObservedCosts(predictions: BudgetPrediction[], times: StepTimes): BudgetPrediction[] {
   return predictions.map((p) => {
-    const seen = sum.get(p.budget);
-    if (!seen) return p;
-    const stepMs = blend(seen.ms / seen.count, seen.count, p.stepMs);
+    const count = times.count(p.budget);
+    if (count === 0) return p;
+    const stepMs = blend(times.mean(p.budget), count, p.stepMs);
     return { ...p, stepMs, tokensPerSecond: ((1 + p.expectedAccepted) / stepMs) * 1000 };
   });
+}
+
+/**
+ * The last COST_MEMORY steady-state step times of every tree size (draft nodes), however long ago they ran: steps
+ * that ran the same tree size as the step before them in the same run. A step that switched sizes (a probe, and the
+ * step after it) pays for the switch: after target-only steps the draft catches up on every token since, and after
+ * draft calls the target's weights are cold in the CPU caches (measured on the bundled pair: a lone target-only step
+ * between speculative ones took 1.33 ms against 1.18 ms in a row). A run's first step also feeds the prompt to both
+ * models: its time is the prefill's. Neither says what the size costs when it is held, so both are left out.
+ */
+class StepTimes {
+  private readonly times = new Map<number, number[]>();
+  private last: StepRecord | null = null;
+
+  /**
+   * Takes in the steps after the last one seen: callers pass their whole list each time, growing, or trimmed from the
+   * front (the controller keeps its last steps), so the last one seen is found from the end.
+   */
+  add(steps: readonly StepRecord[]): void {
+    let from = steps.length;
+    while (from > 0 && steps[from - 1] !== this.last) from--;
+    for (let i = from; i < steps.length; i++) {
+      const step = steps[i];
+      const before = i > 0 ? steps[i - 1] : null; // a list's first step: its predecessor is unknown
+      const nodes = step.tree.parents.length - 1;
+      if (!before || before.index !== step.index - 1 || before.tree.parents.length - 1 !== nodes) continue;
+      const list = this.times.get(nodes) ?? [];
+      list.push(step.timings.total);
+      if (list.length > COST_MEMORY) list.shift();
+      this.times.set(nodes, list);
+    }
+    if (steps.length > 0) this.last = steps[steps.length - 1];
+  }
+
+  count(nodes: number): number {
+    return this.times.get(nodes)?.length ?? 0;
+  }
+
+  mean(nodes: number): number {
+    const list = this.times.get(nodes) ?? [];
+    return list.reduce((a, b) => a + b, 0) / list.length;
+  }
 }
 
 /** The one blending rule: a measured mean of `count` steps against MODEL_WEIGHT_STEPS steps of the model. */
@@ -195,9 +303,10 @@ function blendCurve(model: readonly number[], measured: { mean: number[]; count:
 }
 
 /**
- * Timing calibration from observed steps: observed / predicted verify and draft time for the trees those steps had
- * (this also absorbs what the model leaves out, e.g. the growing past length and DySpec batching several first-child
- * expansions into one draft call). A prior of two steps at the profiled values keeps the early ratios sane.
+ * Timing calibration from observed steps: observed / predicted verify time of the speculative steps and draft time
+ * for the trees those steps had (this also absorbs what the model leaves out, e.g. the growing past length, the
+ * draft's calls cooling the target's caches and DySpec batching several first-child expansions into one draft call).
+ * A prior of two steps at the profiled values keeps the early ratios sane.
  */
 function calibrate(steps: readonly StepRecord[], options: BudgetChooserOptions, curve: TreeCurve): CostModel {
   const draftCalls = options.draftCalls ?? 'per-node';
@@ -208,8 +317,10 @@ function calibrate(steps: readonly StepRecord[], options: BudgetChooserOptions, 
   const sizes: number[] = [];
   const overheads: number[] = [];
   for (const s of steps) {
-    verifyObs += s.timings.verify;
-    verifyPred += latencyAt(options.targetLatency, s.tree.parents.length);
+    if (s.tree.parents.length > 1) {
+      verifyObs += s.timings.verify;
+      verifyPred += latencyAt(options.targetLatency, s.tree.parents.length);
+    }
     draftObs += s.timings.draft;
     // Per-node builders: one expansion per internal node of the tree that ran; per-layer: the curve's batched layers.
     draftPred +=

@@ -261,7 +261,11 @@ export interface CostModel {
   targetLatency: Latency;
   draftLatency: Latency;
   draftCalls: DraftCallMode;
-  /** Observed / profiled verify time (past length, warm-up and noise differ from the profile). */
+  /**
+   * Observed / profiled verify time of speculative steps (past length, warm-up, noise and the draft's calls between
+   * the target's differ from the profile). A target-only step (budget 0) runs as the profile ran, target calls back
+   * to back at one size, so it is priced from the profile unscaled.
+   */
   verifyScale: number;
   /** Observed / predicted draft time. */
   draftScale: number;
@@ -290,7 +294,7 @@ export function predictBudgets(
   budgets: readonly number[],
 ): BudgetPrediction[] {
   return budgets.map((budget) => {
-    const verify = latencyAt(cost.targetLatency, budget + 1) * cost.verifyScale;
+    const verify = latencyAt(cost.targetLatency, budget + 1) * (budget === 0 ? 1 : cost.verifyScale);
     const draft = predictedDraftMs(curve, cost.draftCalls, cost.draftLatency, budget) * cost.draftScale;
     const stepMs = verify + draft + cost.overheadMs + (cost.overheadPerNodeMs ?? 0) * (budget + 1);
     return {

@@ -88,6 +88,8 @@ export interface RunOutcome {
 interface ChooserEntry {
   chooser: AdaptiveBudgetChooser;
   steps: StepRecord[];
+  /** False for table draft sources, priced by TABLE_DRAFT_LATENCY rather than the draft model's profile. */
+  draftsWithModel: boolean;
 }
 
 /** The controller of one loaded pair (see the file comment). */
@@ -139,6 +141,22 @@ export class PairController {
     return posteriorAcceptance(countAcceptanceByRank(this.observed, SEQUOIA_RANKS), prior);
   }
 
+  /**
+   * Measures the profiles again and re-prices every `auto` chooser with them, keeping their steps. A benchmark does
+   * this after its warm-up: the first profile of a pair runs on a cold engine (before WASM tier-up), and on the
+   * bundled target it read t(1) 40% above the warm value, which priced budget 0 out of reach.
+   */
+  async reprofile(): Promise<{ target: LatencyProfile; draft: LatencyProfile | null }> {
+    this.profiles.clear();
+    const target = await this.profile('target');
+    const draft = this.deps.draft ? await this.profile('draft') : null;
+    for (const pending of this.choosers.values()) {
+      const entry = await pending;
+      entry.chooser.reprice(target, entry.draftsWithModel && draft ? draft : TABLE_DRAFT_LATENCY);
+    }
+    return { target, draft };
+  }
+
   /** Fixes the Sequoia acceptance to what was measured so far (a benchmark does this after its warm-up). */
   freezeSequoiaAcceptance(): number[] {
     this.frozenAcceptance = null;
@@ -155,7 +173,8 @@ export class PairController {
         this.deps.log?.(`profiling draft and target for ${key} ...`);
         const targetLatency = await this.profile('target');
         // Table sources cost microseconds: their draft time is calibrated from the steps, starting near zero.
-        const draftLatency = sourcesOf(spec).includes('model') ? await this.profile('draft') : TABLE_DRAFT_LATENCY;
+        const draftsWithModel = sourcesOf(spec).includes('model');
+        const draftLatency = draftsWithModel ? await this.profile('draft') : TABLE_DRAFT_LATENCY;
         const dyspec = spec.kind !== 'sequoia'; // dyspec and dyspec-cal: prefix-consistent heaps
         const chooser = createBudgetChooser({
           targetLatency,
@@ -164,7 +183,7 @@ export class PairController {
           draftCalls: dyspec ? 'per-node' : 'per-layer',
           prefixConsistent: dyspec,
         });
-        return { chooser, steps: [] };
+        return { chooser, steps: [], draftsWithModel };
       })();
       this.choosers.set(key, entry);
       entry.catch(() => this.choosers.delete(key));

@@ -267,7 +267,7 @@ export class EngineHost {
       run: (settings) =>
         pair.controller.run({ ...settings, datastore: pair.datastore?.index ?? null, onStep: yielder }),
       freezeSequoiaAcceptance: () => pair.controller.freezeSequoiaAcceptance(),
-      profile: (role) => pair.controller.profile(role),
+      reprofile: () => pair.controller.reprofile(),
     };
     const params = decodeParams(req);
     const autoSweep = req.autoSweep ?? [];

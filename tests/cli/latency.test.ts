@@ -24,7 +24,7 @@ describe('latency profile', () => {
     });
     expect(profile.sizes).toEqual([1, 2, 4]);
     expect(profile.ms).toEqual([1, 1, 1]); // each timed call spans one tick of the fake clock
-    expect(model.calls).toBe(1 + 4 * 3); // prefill + (warm-up + 3 repeats) x 3 sizes
+    expect(model.calls).toBe(1 + 4 * 3 * 2); // prefill + (warm-up + 3 repeats) x 3 sizes x (untimed + timed)
     expect(model.pastLength).toBe(0);
     await expect(measureLatency(model, { sizes: [4090], past: 10, repeats: 1, vocab: 16 })).rejects.toThrow(
       /positions/,

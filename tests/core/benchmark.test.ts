@@ -60,7 +60,7 @@ function subjectOver(controller: PairController, signal?: AbortSignalLike): Reco
       return call.outcome;
     },
     freezeSequoiaAcceptance: () => controller.freezeSequoiaAcceptance(),
-    profile: (role) => controller.profile(role),
+    reprofile: () => controller.reprofile(),
   };
   return subject;
 }

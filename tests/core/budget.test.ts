@@ -98,6 +98,11 @@ function trueThroughput(p: readonly number[], budgets: readonly number[], target
   );
 }
 
+/** The first choice of each probe (a probe is consecutive choice indices). */
+function probeStarts(probes: readonly number[]): number[] {
+  return probes.filter((p, k) => k === 0 || probes[k - 1] !== p - 1);
+}
+
 const BUDGETS = [1, 2, 3, 4, 6, 8, 12, 16, 24, 32, 48, 64];
 const HIGH = [0.8, 0.1, 0.04, 0.02];
 const LOW = [0.35, 0.15, 0.08, 0.04];
@@ -209,19 +214,29 @@ describe('live chooser on a device its profile misjudges', () => {
     return steps;
   }
 
-  it('explores the neighbours of its choice every 16th step (by default), alternately up and down', () => {
+  it('probes the neighbours of its choice, alternately up and down, first after 16 choices', () => {
     const chooser = createBudgetChooser({ targetLatency: CPU_TARGET, draftLatency: DRAFT, budgets: BUDGETS });
-    run(chooser, 128);
+    run(chooser, 256);
     const h = chooser.history;
-    expect(h).toHaveLength(128);
-    const explored = h.filter((_, i) => (i + 1) % 16 === 0);
-    const held = h.filter((_, i) => (i + 1) % 16 !== 0);
+    expect(h).toHaveLength(256);
+    // Each probe runs its budget for two choices in a row.
+    const starts = probeStarts(chooser.probes);
+    expect(chooser.probes).toEqual(starts.flatMap((i) => [i, i + 1]).filter((i) => i < h.length));
+    expect(starts[0]).toBe(15);
+    const held = h.filter((_, i) => !chooser.probes.includes(i));
     const settled = held[held.length - 1];
     const up = BUDGETS[BUDGETS.indexOf(settled) + 1];
     const down = BUDGETS[BUDGETS.indexOf(settled) - 1];
-    expect(explored.slice(-4)).toEqual([up, down, up, down]);
+    const last = starts.slice(-4).map((i) => h[i]);
+    expect([
+      [up, down, up, down],
+      [down, up, down, up],
+    ]).toContainEqual(last);
+    // The gaps between probes are 16 doubled a few times (at most 8 times).
+    for (let k = 1; k < starts.length; k++) expect([16, 32, 64, 128]).toContain(starts[k] - starts[k - 1]);
     const quiet = createBudgetChooser({ ...{ targetLatency: CPU_TARGET, draftLatency: DRAFT }, exploreEvery: 0 });
     run(quiet, 32);
+    expect(quiet.probes).toEqual([]);
     // Without exploration the budget only moves when the estimate is refreshed (every 4th choice by default).
     quiet.history.forEach((pick, i) => i % 4 !== 0 && expect(pick).toBe(quiet.history[i - 1]));
   });
@@ -238,7 +253,8 @@ describe('live chooser on a device its profile misjudges', () => {
     });
     expect(truth.get(chooser.choose([])) as number).toBeLessThan(0.95 * best); // the profile alone misleads it
     run(chooser, 800);
-    const held = chooser.history.slice(-80).filter((_, i) => (chooser.history.length - 80 + i + 1) % 16 !== 0);
+    const from = chooser.history.length - 80;
+    const held = chooser.history.slice(from).filter((_, i) => !chooser.probes.includes(from + i));
     // Noise may move it for a step or two; nearly every held choice is a good one.
     const good = held.filter((pick) => (truth.get(pick) as number) >= 0.95 * best);
     expect(good.length).toBeGreaterThanOrEqual(0.9 * held.length);
@@ -291,18 +307,26 @@ describe('budget 0: no speculation', () => {
     expect(new Set(only.history)).toEqual(new Set([0]));
   });
 
-  it('stops speculating when no tree pays, keeps exploring budget 1, and comes back once drafts are accepted', () => {
+  it('stops speculating when no tree pays, probes budget 1 ever more rarely, and comes back once drafts are accepted', () => {
     const chooser = createBudgetChooser({ targetLatency: CPU_TARGET, draftLatency: DRAFT, prefixConsistent: true });
     const steps: StepRecord[] = [];
-    drive(chooser, steps, 256, 0.02, { seed: 2, runLength: 64 }); // a useless draft
-    const late = chooser.history.slice(-128);
-    const explored = late.filter((_, i) => (256 - 128 + i + 1) % 16 === 0);
-    const held = late.filter((_, i) => (256 - 128 + i + 1) % 16 !== 0);
-    expect(held.every((b) => b === 0)).toBe(true);
-    expect(explored.every((b) => b === 1)).toBe(true); // 0's only neighbour
+    drive(chooser, steps, 512, 0.02, { seed: 2, runLength: 64 }); // a useless draft
+    const isProbe = (i: number) => chooser.probes.includes(i);
+    const late = chooser.history.map((b, i) => ({ b, i })).slice(-256);
+    expect(late.filter((c) => !isProbe(c.i)).every((c) => c.b === 0)).toBe(true);
+    const lateProbes = late.filter((c) => isProbe(c.i));
+    expect(lateProbes.every((c) => c.b === 1)).toBe(true); // 0's only neighbour
+    // Losing probes double the gap up to 8 x 16 steps: at most 3 probes (of 2 steps) in the last 256 choices, not 16.
+    expect(lateProbes.length).toBeGreaterThanOrEqual(2);
+    expect(lateProbes.length).toBeLessThanOrEqual(6);
     drive(chooser, steps, 512, 0.9, { seed: 3, runLength: 64 }); // the text turned easy
-    const back = chooser.history.slice(-64).filter((_, i) => (768 - 64 + i + 1) % 16 !== 0);
+    const back = chooser.history.slice(-64).filter((_, i) => !isProbe(1024 - 64 + i));
     expect(back.every((b) => b > 0)).toBe(true);
+    // A probe that beats the held budget brings the gap back to 16.
+    const starts = probeStarts(chooser.probes);
+    const gaps = starts.slice(1).map((p, k) => p - starts[k]);
+    expect(gaps).toContain(128);
+    expect(gaps.slice(gaps.indexOf(128))).toContain(16);
   });
 
   it("leaves a run's first step (the prompt's prefill) out of every budget's measured step time", () => {

@@ -63,9 +63,9 @@ describe('the fake-timed pair', () => {
     const controller = pair.controller();
     const before = { target: pair.target.callSizes.length, draft: pair.draft.callSizes.length };
     const [first] = await runs(pair, 'dyspec-cal:auto', { controller, count: 1 });
-    // The profile's calls come first; the run's calls are the ones after them.
-    const profiled = (await controller.profile('target')).sizes.length * (PROFILE_REPEATS + 1) + 1;
-    const draftProfiled = (await controller.profile('draft')).sizes.length * (PROFILE_REPEATS + 1) + 1;
+    // The profile's calls come first (a prefill, then each size twice per round): the run's calls are the ones after.
+    const profiled = (await controller.profile('target')).sizes.length * (PROFILE_REPEATS + 1) * 2 + 1;
+    const draftProfiled = (await controller.profile('draft')).sizes.length * (PROFILE_REPEATS + 1) * 2 + 1;
     const spent = (lm: TimedPair['target'], from: number) =>
       lm.callSizes.slice(from).reduce((ms, n) => ms + callMs(lm.cost, n), 0);
     // Exact: every time on the fake clock is on its 1/1024 ms grid.

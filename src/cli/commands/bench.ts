@@ -109,7 +109,7 @@ export const benchCommand = optionsCommand({
 
 /** A stderr line for the protocol's progress: profiling, each warm-up round, each finished unit. */
 function progressLine(p: BenchProgress, prompts: number, repeats: number, log: (line: string) => void): void {
-  if (p.phase === 'profile') log('profiling draft and target ...');
+  if (p.phase === 'profile') log('profiling draft and target again, on the warm engine ...');
   else if (p.phase === 'warmup') log(`warm-up round ${p.round}: ${p.msPerToken.toFixed(2)} ms/token`);
   else if (p.done % (p.total / (prompts * repeats)) === 0)
     log(`prompt ${p.run.prompt + 1}/${prompts}, repeat ${p.run.repeat + 1}/${repeats} done`);

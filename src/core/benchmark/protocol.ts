@@ -11,9 +11,11 @@
  *    before each round (what the rounds before measured), so a round's Sequoia trees do not depend on which
  *    strategies happened to run before them in it, and frozen once more after the last round, as Sequoia builds its
  *    tree from an offline profile.
- * 3. Measure: for each repeat, for each prompt (a "unit"), every strategy once, the order rotated by one per unit,
+ * 3. Profile again: the latency profiles the `auto` choosers price budgets with are re-measured on the warm engine
+ *    (the first ones, taken when an `auto` strategy first ran, saw a cold one) and the choosers re-priced.
+ * 4. Measure: for each repeat, for each prompt (a "unit"), every strategy once, the order rotated by one per unit,
  *    so no strategy always runs first or after the same neighbour and slow drift spreads over all alike.
- * 4. Summarise (summary.ts): only complete units count, paired bootstrap intervals over the prompts.
+ * 5. Summarise (summary.ts): only complete units count, paired bootstrap intervals over the prompts.
  *
  * A stop (the signal) ends the protocol within one step: the run in flight is dropped and the units finished so far
  * are the result.
@@ -30,8 +32,8 @@ export interface BenchSubject {
   run(settings: Omit<RunSettings, 'datastore'>): Promise<RunOutcome>;
   /** Fixes Sequoia's per-rank acceptance to what the warm-up measured; returns it. */
   freezeSequoiaAcceptance(): number[];
-  /** t(n) of one model (measured once per pair). */
-  profile(role: 'draft' | 'target'): Promise<LatencyProfile>;
+  /** Measures both latency profiles again, on the warm engine, and re-prices the `auto` choosers with them. */
+  reprofile(): Promise<{ target: LatencyProfile; draft: LatencyProfile | null }>;
 }
 
 /** When the warm-up ends. */
@@ -155,11 +157,6 @@ export async function runBenchmark(
   const plans = planStrategies(config.strategies, config.autoSweep);
   const { signal } = hooks;
   const progress = async (p: BenchProgress): Promise<void> => void (await hooks.onProgress?.(p));
-  await progress({ phase: 'profile' });
-  const profile = {
-    target: await subject.profile('target').catch(() => null),
-    draft: await subject.profile('draft').catch(() => null),
-  };
   const record: BenchRecord = {
     plans,
     runs: [],
@@ -167,7 +164,7 @@ export async function runBenchmark(
     repeats: config.repeats,
     warmup: { rounds: 0, msPerToken: [], stable: false },
     sequoiaAcceptance: [],
-    profile,
+    profile: { target: null, draft: null },
     stopped: false,
   };
   const run = (plan: PlannedStrategy, prompt: number, maxNewTokens: number, seed: number) =>
@@ -183,6 +180,10 @@ export async function runBenchmark(
   const warmRun = (plan: PlannedStrategy) => run(plan, 0, config.warmup.tokens, config.seed);
   record.warmup = await warmUp(plans, config, signal, warmRun, progress, () => void subject.freezeSequoiaAcceptance());
   record.sequoiaAcceptance = subject.freezeSequoiaAcceptance();
+  if (!signal?.aborted) {
+    await progress({ phase: 'profile' });
+    record.profile = await subject.reprofile();
+  }
   const units = config.repeats * config.prompts.length;
   for (let unit = 0; unit < units && !signal?.aborted; unit++) {
     const repeat = Math.floor(unit / config.prompts.length);
