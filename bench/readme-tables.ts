@@ -10,14 +10,19 @@ import type { AutoComparison, BenchRow } from '../src/core/benchmark/summary';
 import type { MachineInfo } from '../src/cli/machine';
 
 interface BenchFile {
-  machine: MachineInfo;
+  machine: MachineInfo & { browser?: string };
   settings: {
     strategies: string[];
     auto_sweep: number[];
     temperature: number;
     max_new_tokens: number;
     prompts_file: string;
+    prompts?: number;
+    repeats?: number;
+    seed?: number;
     datastore?: string;
+    /** Set by bench/browser.ts: the page ran it. */
+    runner?: string;
   };
   rows: BenchRow[];
   auto: AutoComparison[];
@@ -26,6 +31,8 @@ interface BenchFile {
 const FILES = [
   'bench/results-t0.json',
   'bench/results-t0.8.json',
+  'bench/results-page-t0.json',
+  'bench/results-page-t0.8.json',
   'bench/results-sources-t0.json',
   'bench/results-sources-t0.8.json',
   'bench/results-reuse-t0.json',
@@ -38,17 +45,23 @@ function section(file: string): string {
   const { machine: m, settings: s, rows, auto } = JSON.parse(readFileSync(file, 'utf8')) as BenchFile;
   const greedy = s.temperature === 0;
   const datastore = s.datastore ? ` --datastore ${s.datastore}` : '';
+  const page = s.runner?.startsWith('page') ?? false;
+  const units =
+    (s.prompts !== undefined ? ` --limit ${s.prompts}` : '') +
+    (s.repeats !== undefined && s.repeats > 1 ? ` --repeats ${s.repeats}` : '') +
+    (page && s.seed !== undefined ? ` --seed ${s.seed}` : '');
   const command =
-    `npm run cli -- bench --strategies ${s.strategies.join(',')} --auto-sweep ${s.auto_sweep.join(',')} ` +
-    `--prompts ${s.prompts_file}${datastore} --max-new-tokens ${s.max_new_tokens} --temperature ${s.temperature} ` +
-    `--out ${file}`;
+    `${page ? 'npm run bench:browser --' : 'npm run cli -- bench'} --strategies ${s.strategies.join(',')} ` +
+    `--auto-sweep ${s.auto_sweep.join(',')} --prompts ${s.prompts_file}${units}${datastore} ` +
+    `--max-new-tokens ${s.max_new_tokens} --temperature ${s.temperature} --out ${file}`;
   const threads = `${m.threads} thread${m.threads === 1 ? '' : 's'}`;
+  const where = m.browser ? `Chromium ${m.browser}` : `node ${m.node}, ${m.backend} x${threads}`;
   const head = ['strategy', 'tau', 'tok/s', 'speedup', 'speedup 95% CI', 'tree', 'draft', 'verify', 'overhead', 'eff'];
   if (greedy) head.push('= ar');
   const lines = [
     `T = ${s.temperature}: \`${command}\``,
     '',
-    `machine: ${m.cpu} (${m.cores} cores, ${m.memory_gb} GB), node ${m.node}, ${m.backend} x${threads}`,
+    `machine: ${m.cpu} (${m.cores} cores, ${m.memory_gb} GB), ${where}`,
     '',
     `| ${head.join(' | ')} |`,
     `|${head.map(() => '---|').join('')}`,
@@ -74,11 +87,16 @@ function section(file: string): string {
     const counts = new Map<number, number>();
     for (const b of a.chosen_budgets) counts.set(b, (counts.get(b) ?? 0) + 1);
     const chosen = [...counts].sort((x, y) => y[1] - x[1]).map(([b, n]) => `${b} (${n} steps)`);
+    // Files written before the protocol compared auto with `ar` too have no vs_best.
+    const vsBest = a.vs_best as AutoComparison['vs_best'] | undefined;
+    const best = vsBest
+      ? `; against the best of \`ar\` and the sweep, \`${vsBest.strategy}\`: ${pct(vsBest.ratio)} ` +
+        `(95% CI ${vsBest.ratio_ci95.map(pct).join('-')}; target >= 97%)`
+      : '';
     lines.push(
       `\`${a.strategy}\` chose ${chosen.join(', ')}: ${a.speedup_vs_ar.toFixed(2)}x vs the best sweep budget ` +
         `\`${a.best_sweep_strategy}\` ${a.best_sweep_speedup.toFixed(2)}x = ${pct(a.ratio)} ` +
-        `(95% CI ${a.ratio_ci95.map(pct).join('-')}); against the best of \`ar\` and the sweep, ` +
-        `\`${a.vs_best.strategy}\`: ${pct(a.vs_best.ratio)} (95% CI ${a.vs_best.ratio_ci95.map(pct).join('-')}; target >= 97%).`,
+        `(95% CI ${a.ratio_ci95.map(pct).join('-')})${best}.`,
     );
     for (const [label, c] of [
       ['chain', a.vs_best_chain],
