@@ -65,6 +65,12 @@ export async function selectBackend(requested: Backend, numThreads?: number): Pr
   const threads = wasmThreadCount(numThreads);
   if (requested === 'webgpu') {
     const found = await webGpuAdapter();
+    if ('adapter' in found && configuredBuild === 'plain') {
+      const fallbackReason =
+        "this engine started on WASM with onnxruntime's CPU-only build (about 3x faster there than the build that " +
+        'can also run WebGPU); reload the page with the WebGPU backend chosen to use WebGPU';
+      return { backend: 'wasm', threads, fp16: false, fallbackReason };
+    }
     if ('adapter' in found)
       return { backend: 'webgpu', threads, fp16: adapterHasF16(found.adapter), fallbackReason: null };
     const fallbackReason = `WebGPU requested but not available: ${found.reason}`;
@@ -76,15 +82,35 @@ export async function selectBackend(requested: Backend, numThreads?: number): Pr
 let configuredThreads: number | null = null;
 
 /**
- * Sets onnxruntime's global WASM options. The thread count takes effect when the WASM module first loads, so the
- * first model created fixes it for the page (or process); later calls with another count are ignored by
- * onnxruntime.
+ * Which onnxruntime WASM build the page loaded: in a browser the default bundle loads the JSEP build (it can also
+ * run WebGPU), but on WASM that build is about 3x slower per call than the plain one (`npx tsx
+ * bench/wasm-build.ts`: a one-token decode step of the bundled target 6.4 ms vs 2.1 ms). So a page whose first
+ * model runs on WASM loads the plain build; the module loads once, so WebGPU then needs a reload.
+ */
+let configuredBuild: 'plain' | 'default' | null = null;
+
+/** The plain (CPU-only) WASM build's files; Vite emits them as assets of the worker. */
+function plainBuildPaths(): { mjs: string; wasm: string } {
+  return {
+    mjs: new URL('../../node_modules/onnxruntime-web/dist/ort-wasm-simd-threaded.mjs', import.meta.url).href,
+    wasm: new URL('../../node_modules/onnxruntime-web/dist/ort-wasm-simd-threaded.wasm', import.meta.url).href,
+  };
+}
+
+/**
+ * Sets onnxruntime's global WASM options. The thread count and the WASM build take effect when the WASM module
+ * first loads, so the first model created fixes them for the page (or process); later calls with another count
+ * are ignored by onnxruntime.
  * @returns the WASM thread count in effect, which `BackendInfo.threads` should report
  */
 export function configureOrt(info: BackendInfo, wasmPaths?: string): number {
   if (configuredThreads === null) {
     ort.env.wasm.numThreads = info.threads;
     configuredThreads = info.threads;
+    // Node already loads the plain build; a caller's own wasmPaths wins.
+    const plain = info.backend === 'wasm' && !isNode() && !wasmPaths;
+    if (plain) ort.env.wasm.wasmPaths = plainBuildPaths();
+    configuredBuild = plain ? 'plain' : 'default';
   }
   if (wasmPaths) ort.env.wasm.wasmPaths = wasmPaths;
   return configuredThreads;

@@ -8,7 +8,7 @@ import { execFile } from 'node:child_process';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import type { BrowserContext, Page } from 'playwright-core';
+import type { BrowserContext, Page, Request } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildSite, closeChromium, launchChromium, modelsRoot, REPO, RESULTS, SWIFTSHADER_WEBGPU } from './browser';
 import { serveSite, type SiteServer } from './site-server';
@@ -56,6 +56,17 @@ async function waitForStatus(p: Page, testId: string, status: string, timeout = 
     [testId, status] as const,
     { timeout, polling: 100 },
   );
+}
+
+/** File names of the .wasm files a browser context fetches (workers included) until `stop`. */
+function wasmFetches(ctx: BrowserContext): { names: string[]; stop: () => string[] } {
+  const names: string[] = [];
+  const onRequest = (r: Request) => {
+    const name = new URL(r.url()).pathname.split('/').pop() ?? '';
+    if (name.endsWith('.wasm')) names.push(name);
+  };
+  ctx.on('request', onRequest);
+  return { names, stop: () => (ctx.off('request', onRequest), names) };
 }
 
 /** Token ids and text of the output on screen. */
@@ -204,20 +215,25 @@ describe('the playground in headless Chromium', () => {
     await p.close();
   }, 60_000);
 
-  it('says so when WebGPU is asked for but missing, and runs on WASM', async () => {
+  it('says so when WebGPU is asked for but missing, and runs on WASM (on the plain WASM build)', async () => {
     const hash = new URLSearchParams(RUN_HASH);
     hash.set('backend', 'webgpu');
     hash.set('max_tokens', '4');
+    const wasm = wasmFetches(context);
     const p = await openPage(hash.toString());
     await p.getByTestId('run').click();
     await waitForStatus(p, 'run-status', 'done');
     expect(await p.getByTestId('backend-fallback').textContent()).toMatch(/WebGPU .*not available/);
     expect(await p.getByTestId('backend-badge').textContent()).toMatch(/^WASM/);
+    // The CPU-only build (about 3x faster on WASM), not the JSEP one the default bundle would load.
+    expect(wasm.stop().some((name) => name.startsWith('ort-wasm-simd-threaded-'))).toBe(true);
+    expect(wasm.names.some((name) => name.includes('.jsep'))).toBe(false);
     await p.close();
   }, 60_000);
 
   it('runs on WebGPU where the browser has it, with the same greedy output', async () => {
     const gpu = await launchChromium(SWIFTSHADER_WEBGPU);
+    const wasm = wasmFetches(gpu);
     try {
       const p = await gpu.newPage();
       p.on('pageerror', (e) => pageErrors.push(e.message));
@@ -230,6 +246,34 @@ describe('the playground in headless Chromium', () => {
       expect(await p.getByTestId('backend-badge').textContent()).toMatch(/^WebGPU/);
       expect(await p.getByTestId('backend-fallback').count()).toBe(0);
       expect((await outputOf(p)).ids).toEqual(cliTokens.slice(0, 12));
+      expect(wasm.stop().some((name) => name.includes('.jsep'))).toBe(true); // the build that runs WebGPU
+      await p.close();
+    } finally {
+      await closeChromium(gpu);
+    }
+  }, 120_000);
+
+  it('asks for a reload to switch from WASM to WebGPU (the WASM build is fixed per page), and keeps running', async () => {
+    const gpu = await launchChromium(SWIFTSHADER_WEBGPU);
+    try {
+      const p = await gpu.newPage();
+      p.on('pageerror', (e) => pageErrors.push(e.message));
+      const hash = new URLSearchParams(RUN_HASH);
+      hash.set('max_tokens', '4');
+      await p.goto(`${site.url}#${hash}`); // backend=wasm: the plain build loads
+      await p.getByTestId('run').click();
+      await waitForStatus(p, 'run-status', 'done');
+      await p.getByLabel('Backend').selectOption('webgpu');
+      await p.getByRole('button', { name: 'Load models' }).click();
+      await p.waitForFunction(
+        () => document.querySelector('[data-testid="model-status"]')?.textContent?.startsWith('loaded'),
+        null,
+        { timeout: 30_000 },
+      );
+      expect(await p.getByTestId('backend-fallback').textContent()).toMatch(/reload the page/);
+      expect(await p.getByTestId('backend-badge').textContent()).toMatch(/^WASM/);
+      await p.getByTestId('run').click();
+      await waitForStatus(p, 'run-status', 'done');
       await p.close();
     } finally {
       await closeChromium(gpu);
