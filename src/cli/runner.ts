@@ -92,11 +92,6 @@ export class Runner {
     return (this.datastorePromise ??= this.loadDatastore());
   }
 
-  /** t(n) of one side (measured once per process). */
-  profile(role: 'draft' | 'target'): Promise<LatencyProfile> {
-    return this.controller.profile(role);
-  }
-
   /** Re-measures both profiles on the warm engine and re-prices the `auto` choosers (the benchmark, after warm-up). */
   reprofile(): Promise<{ target: LatencyProfile; draft: LatencyProfile | null }> {
     return this.controller.reprofile();

@@ -12,7 +12,13 @@
  *
  * Pure: the models, the clock and (optionally) the profile measurement are handed in.
  */
-import { countAcceptanceByRank, DEFAULT_ACCEPTANCE_PRIOR, posteriorAcceptance, TABLE_DRAFT_LATENCY } from './budget';
+import {
+  countAcceptanceByRank,
+  DEFAULT_ACCEPTANCE_PRIOR,
+  posteriorAcceptance,
+  TABLE_DRAFT_LATENCY,
+  type Latency,
+} from './budget';
 import { createBudgetChooser, DEFAULT_WINDOW, type AdaptiveBudgetChooser } from './budget-chooser';
 import { CalibrationsBySetting } from './calibration';
 import { generate, type AbortSignalLike, type StopReason } from './generate';
@@ -88,8 +94,7 @@ export interface RunOutcome {
 interface ChooserEntry {
   chooser: AdaptiveBudgetChooser;
   steps: StepRecord[];
-  /** False for table draft sources, priced by TABLE_DRAFT_LATENCY rather than the draft model's profile. */
-  draftsWithModel: boolean;
+  spec: AutoStrategy;
 }
 
 /** The controller of one loaded pair (see the file comment). */
@@ -152,8 +157,17 @@ export class PairController {
     const draft = this.deps.draft ? await this.profile('draft') : null;
     for (const pending of this.choosers.values()) {
       const entry = await pending;
-      entry.chooser.reprice(target, entry.draftsWithModel && draft ? draft : TABLE_DRAFT_LATENCY);
+      const latency = await this.latenciesFor(entry.spec);
+      entry.chooser.reprice(latency.target, latency.draft);
     }
+    return { target, draft };
+  }
+
+  /** The latencies a chooser of `spec` prices budgets with (each profile measured once, on first need). */
+  private async latenciesFor(spec: AutoStrategy): Promise<{ target: Latency; draft: Latency }> {
+    const target = await this.profile('target');
+    // Table sources cost microseconds: their draft time is calibrated from the steps, starting near zero.
+    const draft = sourcesOf(spec).includes('model') ? await this.profile('draft') : TABLE_DRAFT_LATENCY;
     return { target, draft };
   }
 
@@ -171,19 +185,16 @@ export class PairController {
     if (!entry) {
       entry = (async () => {
         this.deps.log?.(`profiling draft and target for ${key} ...`);
-        const targetLatency = await this.profile('target');
-        // Table sources cost microseconds: their draft time is calibrated from the steps, starting near zero.
-        const draftsWithModel = sourcesOf(spec).includes('model');
-        const draftLatency = draftsWithModel ? await this.profile('draft') : TABLE_DRAFT_LATENCY;
+        const latency = await this.latenciesFor(spec);
         const dyspec = spec.kind !== 'sequoia'; // dyspec and dyspec-cal: prefix-consistent heaps
         const chooser = createBudgetChooser({
-          targetLatency,
-          draftLatency,
+          targetLatency: latency.target,
+          draftLatency: latency.draft,
           // DySpec grows one popped node at a time (prefix-consistent); Sequoia expands layer by layer.
           draftCalls: dyspec ? 'per-node' : 'per-layer',
           prefixConsistent: dyspec,
         });
-        return { chooser, steps: [], draftsWithModel };
+        return { chooser, steps: [], spec };
       })();
       this.choosers.set(key, entry);
       entry.catch(() => this.choosers.delete(key));

@@ -65,14 +65,14 @@ export async function selectBackend(requested: Backend, numThreads?: number): Pr
   const threads = wasmThreadCount(numThreads);
   if (requested === 'webgpu') {
     const found = await webGpuAdapter();
-    if ('adapter' in found && configuredBuild === 'plain') {
+    if ('adapter' in found) {
+      if (configuredBuild !== 'plain')
+        return { backend: 'webgpu', threads, fp16: adapterHasF16(found.adapter), fallbackReason: null };
       const fallbackReason =
         "this engine started on WASM with onnxruntime's CPU-only build (about 3x faster there than the build that " +
         'can also run WebGPU); reload the page with the WebGPU backend chosen to use WebGPU';
       return { backend: 'wasm', threads, fp16: false, fallbackReason };
     }
-    if ('adapter' in found)
-      return { backend: 'webgpu', threads, fp16: adapterHasF16(found.adapter), fallbackReason: null };
     const fallbackReason = `WebGPU requested but not available: ${found.reason}`;
     return { backend: 'wasm', threads, fp16: false, fallbackReason };
   }

@@ -58,6 +58,27 @@ async function waitForStatus(p: Page, testId: string, status: string, timeout = 
   );
 }
 
+/**
+ * Opens the site at `hash` in a fresh Chromium with SwiftShader's WebGPU adapter, runs `body` on the page (with the
+ * .wasm fetches recorded from before navigation) and closes the browser.
+ */
+async function onSwiftShaderPage(
+  hash: URLSearchParams,
+  body: (p: Page, wasm: ReturnType<typeof wasmFetches>) => Promise<void>,
+): Promise<void> {
+  const gpu = await launchChromium(SWIFTSHADER_WEBGPU);
+  try {
+    const wasm = wasmFetches(gpu);
+    const p = await gpu.newPage();
+    p.on('pageerror', (e) => pageErrors.push(e.message));
+    await p.goto(`${site.url}#${hash}`);
+    await body(p, wasm);
+    await p.close();
+  } finally {
+    await closeChromium(gpu);
+  }
+}
+
 /** File names of the .wasm files a browser context fetches (workers included) until `stop`. */
 function wasmFetches(ctx: BrowserContext): { names: string[]; stop: () => string[] } {
   const names: string[] = [];
@@ -232,35 +253,24 @@ describe('the playground in headless Chromium', () => {
   }, 60_000);
 
   it('runs on WebGPU where the browser has it, with the same greedy output', async () => {
-    const gpu = await launchChromium(SWIFTSHADER_WEBGPU);
-    const wasm = wasmFetches(gpu);
-    try {
-      const p = await gpu.newPage();
-      p.on('pageerror', (e) => pageErrors.push(e.message));
-      const hash = new URLSearchParams(RUN_HASH);
-      hash.set('backend', 'webgpu');
-      hash.set('max_tokens', '12');
-      await p.goto(`${site.url}#${hash}`);
+    const hash = new URLSearchParams(RUN_HASH);
+    hash.set('backend', 'webgpu');
+    hash.set('max_tokens', '12');
+    await onSwiftShaderPage(hash, async (p, wasm) => {
       await p.getByTestId('run').click();
       await waitForStatus(p, 'run-status', 'done');
       expect(await p.getByTestId('backend-badge').textContent()).toMatch(/^WebGPU/);
       expect(await p.getByTestId('backend-fallback').count()).toBe(0);
       expect((await outputOf(p)).ids).toEqual(cliTokens.slice(0, 12));
       expect(wasm.stop().some((name) => name.includes('.jsep'))).toBe(true); // the build that runs WebGPU
-      await p.close();
-    } finally {
-      await closeChromium(gpu);
-    }
+    });
   }, 120_000);
 
   it('asks for a reload to switch from WASM to WebGPU (the WASM build is fixed per page), and keeps running', async () => {
-    const gpu = await launchChromium(SWIFTSHADER_WEBGPU);
-    try {
-      const p = await gpu.newPage();
-      p.on('pageerror', (e) => pageErrors.push(e.message));
-      const hash = new URLSearchParams(RUN_HASH);
-      hash.set('max_tokens', '4');
-      await p.goto(`${site.url}#${hash}`); // backend=wasm: the plain build loads
+    const hash = new URLSearchParams(RUN_HASH);
+    hash.set('max_tokens', '4');
+    // backend=wasm: the plain build loads
+    await onSwiftShaderPage(hash, async (p) => {
       await p.getByTestId('run').click();
       await waitForStatus(p, 'run-status', 'done');
       await p.getByLabel('Backend').selectOption('webgpu');
@@ -274,10 +284,7 @@ describe('the playground in headless Chromium', () => {
       expect(await p.getByTestId('backend-badge').textContent()).toMatch(/^WASM/);
       await p.getByTestId('run').click();
       await waitForStatus(p, 'run-status', 'done');
-      await p.close();
-    } finally {
-      await closeChromium(gpu);
-    }
+    });
   }, 120_000);
 
   it('steps one target call at a time, and stops', async () => {
