@@ -100,9 +100,30 @@ export default defineConfig({
   plugins: [react(), bundledModels()],
   server: { headers: isolationHeaders },
   preview: { headers: isolationHeaders },
-  // onnxruntime-web finds its .wasm next to its own module (new URL(..., import.meta.url)); pre-bundling would
-  // move the module away from the file, so it is served as is in dev and Vite emits the .wasm as an asset in builds.
-  optimizeDeps: { exclude: ['onnxruntime-web'] },
+  optimizeDeps: {
+    // The dep scanner starts from index.html and does not follow `new Worker(new URL(...))`: without the worker as an
+    // entry, its packages are found only when a fresh dev server first serves it, and Vite re-bundles and reloads
+    // the page under the user (tests/e2e/dev-server.test.ts). `include` names them too, so they are bundled up front
+    // even if an import moves behind a dynamic import the scanner cannot see.
+    entries: ['index.html', 'src/worker/engine.worker.ts'],
+    include: [
+      'react',
+      'react-dom',
+      'react-dom/client',
+      'react/jsx-runtime',
+      'react/jsx-dev-runtime',
+      'zustand',
+      'd3',
+      'd3-transition',
+      'zod',
+      '@huggingface/tokenizers',
+      '@huggingface/jinja',
+    ],
+    // onnxruntime-web finds its .wasm next to its own module (new URL(..., import.meta.url)); pre-bundling would
+    // move the module away from the file, so it is served as is in dev (an excluded package is never "discovered",
+    // so it cannot trigger a reload either) and Vite emits the .wasm as an asset in builds.
+    exclude: ['onnxruntime-web'],
+  },
   worker: { format: 'es' },
   build: { chunkSizeWarningLimit: 1024 },
   test: {

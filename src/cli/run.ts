@@ -10,12 +10,19 @@ import { UsageError } from './args';
 import { benchCommand } from './commands/bench';
 import { generateCommand } from './commands/generate';
 import { profileCommand } from './commands/profile';
+import { projectCommand } from './commands/project';
 import { sampleCommand } from './commands/sample';
 import type { Command, CommandContext } from './command';
 import { CliError } from './io';
 
 /** Every command, in help order. */
-export const COMMANDS: readonly Command[] = [generateCommand, sampleCommand, profileCommand, benchCommand];
+export const COMMANDS: readonly Command[] = [
+  generateCommand,
+  sampleCommand,
+  profileCommand,
+  benchCommand,
+  projectCommand,
+];
 
 /** The top-level help. */
 export function topHelp(): string {

@@ -31,6 +31,7 @@ import type { StepRecord } from './step';
 import {
   DEFAULT_SEQUOIA_ACCEPTANCE,
   formatStrategy,
+  isPrefixConsistent,
   isResolved,
   sourcesOf,
   type AutoStrategy,
@@ -186,7 +187,7 @@ export class PairController {
       entry = (async () => {
         this.deps.log?.(`profiling draft and target for ${key} ...`);
         const latency = await this.latenciesFor(spec);
-        const dyspec = spec.kind !== 'sequoia'; // dyspec and dyspec-cal: prefix-consistent heaps
+        const dyspec = isPrefixConsistent(spec);
         const chooser = createBudgetChooser({
           targetLatency: latency.target,
           draftLatency: latency.draft,

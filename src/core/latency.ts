@@ -33,6 +33,8 @@ export interface LatencyOptions {
   vocab: number;
   /** Millisecond clock. */
   now: () => number;
+  /** Told at the start and after each forward call how many of the measurement's calls are done (for progress). */
+  onCall?: (done: number, total: number) => void;
 }
 
 /** Sizes the `auto` chooser and the efficiency figure need by default (trees up to 64 draft nodes + root). */
@@ -63,11 +65,18 @@ export async function measureLatency(model: LanguageModel, options: LatencyOptio
       `past ${past} + size ${largest} must fit the model's ${model.maxPositions} positions (past >= 1)`,
     );
   }
+  const total = 1 + 2 * (repeats + 1) * sizes.length; // the prefill, then per round two calls per size
+  let done = 0;
+  options.onCall?.(0, total);
+  const forward = async (tokens: number[], positions: number[], bias: Float32Array): Promise<void> => {
+    await model.forward(tokens, positions, bias);
+    options.onCall?.(++done, total);
+  };
   const rng = new Rng(7);
   const token = (): number => Math.floor(rng.next() * vocab);
   model.reset();
   const prefill = treeAttention(0, chain(past));
-  await model.forward(Array.from({ length: past }, token), prefill.positions, prefill.bias);
+  await forward(Array.from({ length: past }, token), prefill.positions, prefill.bias);
   const keep = Array.from({ length: past }, (_, i) => i);
   const inputs = sizes.map((n) => ({ tokens: Array.from({ length: n }, token), ...treeAttention(past, chain(n)) }));
   const samples: number[][] = sizes.map(() => []);
@@ -80,10 +89,10 @@ export async function measureLatency(model: LanguageModel, options: LatencyOptio
   for (let r = -1; r < repeats; r++) {
     for (const i of order) {
       const { tokens, positions, bias } = inputs[i];
-      await model.forward(tokens, positions, bias);
+      await forward(tokens, positions, bias);
       await model.commit(keep);
       const start = now();
-      await model.forward(tokens, positions, bias);
+      await forward(tokens, positions, bias);
       const ms = now() - start;
       if (r >= 0) samples[i].push(ms);
       await model.commit(keep);

@@ -251,6 +251,14 @@ export function isAutoStrategy(spec: Strategy): spec is AutoStrategy {
   return (spec.kind === 'sequoia' || spec.kind === 'dyspec' || spec.kind === 'dyspec-cal') && spec.budget === 'auto';
 }
 
+/**
+ * True for the DySpec heaps (`dyspec`, `dyspec-cal`): they pop nodes in a fixed order, so the first m nodes of a
+ * budget-M tree are the budget-m tree, and one run's steps show what every smaller budget would have accepted.
+ */
+export function isPrefixConsistent(spec: Strategy): boolean {
+  return spec.kind === 'dyspec' || spec.kind === 'dyspec-cal';
+}
+
 /** True when every budget of the strategy is a node count (it is not `auto`). */
 export function isResolved(spec: Strategy): spec is ResolvedStrategy {
   return !isAutoStrategy(spec);

@@ -126,6 +126,19 @@ const runFields = {
 };
 
 const runSchema = z.object({ schemaVersion: z.literal(TRACE_SCHEMA_VERSION), kind: z.literal('run'), ...runFields });
+/** A measured t(n) table (latency.ts), as the engine profiled a model. */
+const latencyProfileSchema = z
+  .object({
+    sizes: z.array(z.number().int().min(1)).min(1),
+    ms: z.array(millis),
+    rawMs: z.array(millis),
+    past: count,
+    repeats: count,
+  })
+  .refine((p) => p.ms.length === p.sizes.length && p.rawMs.length === p.sizes.length, {
+    message: 'ms and rawMs need one entry per size',
+  });
+
 const comparisonSchema = z.object({
   schemaVersion: z.literal(TRACE_SCHEMA_VERSION),
   kind: z.literal('comparison'),
@@ -135,6 +148,8 @@ const comparisonSchema = z.object({
   runs: z.array(runSchema).min(1),
   /** Optional decoded token texts for all the runs (each run may carry its own too). */
   tokenTexts: tokenTextsSchema.optional(),
+  /** The latency profiles the engine measured for the comparison, so a replay can still explain its speed. */
+  profile: z.object({ target: latencyProfileSchema.nullable(), draft: latencyProfileSchema.nullable() }).optional(),
 });
 const traceSchema = z.discriminatedUnion('kind', [runSchema, comparisonSchema]);
 

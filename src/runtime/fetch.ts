@@ -240,6 +240,8 @@ class HttpFetcher implements FileFetcher {
 
   /** GET with one retry on a network failure or a 5xx; null on 404. */
   private async download(url: string, file: string, options: ReadOptions): Promise<Uint8Array | null> {
+    // What went wrong on the last attempt, said about the server first: "could not be reached" is what a user acts on.
+    let lead = '';
     let failure = '';
     let status: number | null = null;
     let cause: unknown;
@@ -251,6 +253,7 @@ class HttpFetcher implements FileFetcher {
       } catch (err) {
         options.signal?.throwIfAborted();
         [failure, status, cause] = [`network error (${describeError(err)})`, null, err];
+        lead = `${serverName(this.source, url)} could not be reached`;
         continue;
       }
       if (response.status === 404) {
@@ -260,6 +263,7 @@ class HttpFetcher implements FileFetcher {
       if (response.status >= 500) {
         await response.body?.cancel().catch(() => undefined);
         [failure, status, cause] = [`HTTP ${response.status} ${response.statusText}`.trim(), response.status, null];
+        lead = `${serverName(this.source, url)} answered with a server error`;
         continue;
       }
       if (!response.ok) {
@@ -275,10 +279,30 @@ class HttpFetcher implements FileFetcher {
       } catch (err) {
         options.signal?.throwIfAborted();
         [failure, status, cause] = [`connection failed mid-download (${describeError(err)})`, null, err];
+        lead = `the connection to ${serverName(this.source, url)} dropped`;
       }
     }
-    throw new FetchError(file, url, status, `download of ${file} failed after a retry: ${failure} (${url})`, { cause });
+    const message = `${lead}: download of ${file} failed after a retry: ${failure} (${url})`;
+    throw new FetchError(file, url, status, message, { cause });
   }
+}
+
+/** The public hub's host, named as users know it. */
+const HUB_HOST = 'huggingface.co';
+
+/**
+ * Who serves a source, for messages: "the Hugging Face hub (huggingface.co)", "the hub mirror at HOST", "the host
+ * HOST", or "the page's server" for a relative folder URL.
+ */
+export function serverName(source: Exclude<ModelSource, { kind: 'path' }>, url: string): string {
+  let host: string;
+  try {
+    host = new URL(source.kind === 'hub' ? source.endpoint : url).host;
+  } catch {
+    return "the page's server";
+  }
+  if (source.kind === 'url') return `the host ${host}`;
+  return host === HUB_HOST ? `the Hugging Face hub (${HUB_HOST})` : `the hub mirror at ${host}`;
 }
 
 function describeError(err: unknown): string {

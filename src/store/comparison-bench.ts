@@ -6,6 +6,7 @@
  */
 import type { BenchRecord, MeasuredRun, PlannedStrategy } from '../core/benchmark/protocol';
 import { summariseBench, type BenchResult } from '../core/benchmark/summary';
+import type { SamplingParams } from '../core/sampling';
 import { parseStrategy, type Strategy } from '../core/strategy';
 import type { RunView } from './run-slice';
 
@@ -49,9 +50,58 @@ export function comparisonBench(
     added: options.added?.has(text) ?? false,
   }));
   const record = recordOf(plans, usable, options);
-  const result = summariseBench(record, { params: paramsOf(usable[0]), seed: usable[0].settings.seed });
+  const result = summarised(record, { params: paramsOf(usable[0]), seed: usable[0].settings.seed });
   if (result.protocol.complete_units === 0) return { result: null, note: 'no prompt has a run of every strategy yet' };
   return { result, note: left };
+}
+
+/**
+ * The last summary and what it was computed from. A live comparison re-summarises on every finished run, and the
+ * summary (2000 bootstrap resamples per row) reads only the units every strategy has finished: a run that completes
+ * no unit leaves it as it was, so it is kept instead of recomputed, and the page pays once per unit, not per run.
+ */
+let last: { key: string; result: BenchResult } | null = null;
+
+function summarised(record: BenchRecord, options: { params: SamplingParams; seed: number }): BenchResult {
+  const key = summaryKey(record, options);
+  if (last?.key !== key) last = { key, result: summariseBench(record, options) };
+  return last.result;
+}
+
+/** Ids of the run objects seen, so that a key names runs by identity (a RunView is never changed in place). */
+const runIds = new WeakMap<object, number>();
+let nextRunId = 1;
+const idOf = (o: object): number => {
+  let id = runIds.get(o);
+  if (id === undefined) runIds.set(o, (id = nextRunId++));
+  return id;
+};
+
+/**
+ * Everything summariseBench reads: the plans, the record's shape and settings, and the runs of the complete units
+ * (a unit is complete when every plan has a run in it; the summary leaves the other runs out).
+ */
+function summaryKey(record: BenchRecord, options: { params: SamplingParams; seed: number }): string {
+  const byUnit = new Map<string, Set<string>>();
+  for (const r of record.runs) {
+    const unit = `${r.prompt}/${r.repeat}`;
+    byUnit.set(unit, (byUnit.get(unit) ?? new Set()).add(r.strategy));
+  }
+  const counted = record.runs
+    .filter((r) => byUnit.get(`${r.prompt}/${r.repeat}`)!.size === record.plans.length)
+    .map((r) => {
+      const { steps, tokens, wallMs } = r.outcome; // the run's own arrays, shared with its RunView
+      return `${idOf(steps)}.${idOf(tokens)}:${r.strategy}@${r.prompt}/${r.repeat}/${r.order}/${wallMs}`;
+    });
+  return JSON.stringify([
+    record.plans.map((p) => [p.text, p.added]),
+    record.prompts,
+    record.repeats,
+    record.warmup,
+    record.stopped,
+    options,
+    counted,
+  ]);
 }
 
 /** The protocol record the runs amount to. */

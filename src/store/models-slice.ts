@@ -9,7 +9,15 @@ import type { RequestHandle } from '../worker/client';
 import type { LoadRequest, LoadResult } from '../worker/protocol';
 import type { AppState, StoreDeps } from './app-state';
 import { datastoreStateOf } from './datastore-slice';
+import { BUNDLED_PRESET } from './presets';
 import { selectedSources, type Settings } from './settings';
+
+/** The last pair that loaded, as the header shows it (ids and backend). */
+export interface LoadedPairLabel {
+  draft: string;
+  target: string;
+  backend: LoadResult['backend'];
+}
 
 /** Where the model pair stands. */
 export type ModelStatus = 'idle' | 'loading' | 'ready' | 'error';
@@ -23,6 +31,11 @@ export interface ModelsSlice {
   loaded: LoadResult | null;
   /** Identifies what `loaded` was loaded from (sources + backend request). */
   loadedKey: string | null;
+  /**
+   * The last pair that loaded. Unlike `loaded` it survives a failed load of another pair (the engine released the
+   * old pair when that load started), so the header keeps naming it rather than going blank.
+   */
+  lastPair: LoadedPairLabel | null;
   modelError: string | null;
   /**
    * Loads the pair the settings select, unless it is loaded already.
@@ -30,6 +43,18 @@ export interface ModelsSlice {
    */
   loadModels(): Promise<LoadResult | null>;
   cancelLoad(): void;
+  /** Switches the settings to the bundled pair (which needs no network) and loads it: the way out of a failed load. */
+  loadBundledPair(): Promise<LoadResult | null>;
+}
+
+/**
+ * Whether to offer the bundled pair next to a load error: the load failed and the settings select another pair
+ * (the bundled one ships with the page, so it loads where a hub download could not).
+ */
+export function offersBundledPair(s: Pick<AppState, 'modelStatus' | 'settings'>): boolean {
+  if (s.modelStatus !== 'error') return false;
+  const { draft, target } = selectedSources(s.settings);
+  return draft !== BUNDLED_PRESET.draft || target !== BUNDLED_PRESET.target;
 }
 
 /** The load request the settings describe. */
@@ -53,6 +78,7 @@ export const createModelsSlice =
       files: [],
       loaded: null,
       loadedKey: null,
+      lastPair: null,
       modelError: null,
       loadModels: () => {
         const req = loadRequestFor(get().settings, deps.baseUrl);
@@ -64,7 +90,15 @@ export const createModelsSlice =
           return Promise.resolve(null);
         }
         current?.handle.stop();
-        set({ modelStatus: 'loading', files: [], modelError: null });
+        set((s) => ({
+          modelStatus: 'loading',
+          files: [],
+          modelError: null,
+          // A run that failed on the previous load no longer says anything once another load starts.
+          ...(s.runStatus === 'error' && s.runError !== null && s.runError === s.modelError
+            ? { runStatus: 'idle' as const, runError: null }
+            : {}),
+        }));
         const handle = deps.client.load(
           req,
           (progress) =>
@@ -85,6 +119,7 @@ export const createModelsSlice =
               modelStatus: 'ready',
               loaded: result,
               loadedKey: key,
+              lastPair: { draft: result.draft.id, target: result.target.id, backend: result.backend },
               modelError: null,
               ...datastoreStateOf(result),
             });
@@ -108,6 +143,10 @@ export const createModelsSlice =
         return done;
       },
       cancelLoad: () => current?.handle.stop(),
+      loadBundledPair: () => {
+        get().setSetting('preset', BUNDLED_PRESET.id);
+        return get().loadModels();
+      },
     };
   };
 

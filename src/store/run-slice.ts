@@ -10,7 +10,9 @@ import type { RequestHandle } from '../worker/client';
 import type { ComparePosition, DecodeSettings, LoadResult, RunResult } from '../worker/protocol';
 import type { AppState, StoreDeps } from './app-state';
 import { datastoreBlocker } from './datastore-slice';
+import { frameCoalescer, STREAM_INTERVAL_MS } from './frame-batch';
 import { errorText } from './models-slice';
+import { runBlocker } from './run-blockers';
 import type { Settings } from './settings';
 
 /** Where a run stands. `waiting`: a step-mode run parked before its next target call. */
@@ -94,6 +96,15 @@ export function baselineKey(
   ]);
 }
 
+/**
+ * The error of the run on screen when that run failed before finishing (a live run with no stop reason), which the
+ * tree and metrics views show in their place; null otherwise (a failed model load leaves the previous run, finished).
+ */
+export function failedRunError(s: Pick<AppState, 'runStatus' | 'run' | 'runError'>): string | null {
+  if (s.runStatus !== 'error' || !s.run || s.run.source !== 'live' || s.run.stopReason !== null) return null;
+  return s.runError ?? 'the run failed';
+}
+
 /** The baseline key of the current settings and loaded pair (null before any pair is loaded). */
 export function currentBaselineKey(state: Pick<AppState, 'settings' | 'loaded'>): string | null {
   const { loaded, settings } = state;
@@ -129,6 +140,13 @@ function liveView(settings: Settings, loaded: LoadResult, now: () => Date, key: 
   };
 }
 
+/** The run with `steps` appended (and their emitted tokens): one copy of each array per batch, not per step. */
+export function withSteps(run: RunView, steps: readonly StepRecord[]): RunView {
+  const tokens = [...run.tokens];
+  for (const step of steps) for (const id of step.emitted) tokens.push(id);
+  return { ...run, steps: [...run.steps, ...steps], tokens };
+}
+
 /** Creates the run slice over an engine client. */
 export const createRunSlice =
   (deps: StoreDeps): StateCreator<AppState, [], [], RunSlice> =>
@@ -136,6 +154,12 @@ export const createRunSlice =
     let handle: RequestHandle<RunResult> | null = null;
     let stopRequested = false;
     const now = deps.now ?? (() => new Date());
+
+    // The live run's streamed steps, applied in one update per frame at most (and per STREAM_INTERVAL_MS).
+    const steps = frameCoalescer<StepRecord>((batch) => set((s) => (s.run ? { run: withSteps(s.run, batch) } : {})), {
+      scheduler: deps.frames,
+      minIntervalMs: STREAM_INTERVAL_MS,
+    });
 
     const finish = (result: RunResult): void =>
       set((s) => {
@@ -165,7 +189,9 @@ export const createRunSlice =
       startRun: async () => {
         const status = get().runStatus;
         if (status === 'loading' || status === 'running' || status === 'waiting') return;
-        const waiting = datastoreBlocker([get().settings.strategy], get());
+        // An invalid field (by name) or a missing datastore: the buttons are disabled then, but Ctrl+Enter and
+        // callers outside the page reach this too.
+        const waiting = runBlocker(get(), 'run');
         if (waiting) {
           set({ runError: waiting });
           return;
@@ -185,7 +211,14 @@ export const createRunSlice =
         }
         const settings = get().settings;
         const key = currentBaselineKey(get());
-        set({ run: liveView(settings, loaded, now, key), runStatus: 'running', selectedStep: null, view: 'run' });
+        set((s) => ({
+          run: liveView(settings, loaded, now, key),
+          runStatus: 'running',
+          selectedStep: null,
+          view: 'run',
+          // A replayed trace's notice no longer describes what is on screen.
+          ...(s.importNoticeFor === 'run' ? { importNotice: null, importNoticeFor: null } : {}),
+        }));
         const h = deps.client.generate(
           {
             ...decodeSettingsOf(settings),
@@ -195,24 +228,29 @@ export const createRunSlice =
             stepMode: get().stepMode,
           },
           {
-            onStep: (step) =>
-              set((s) =>
-                s.run
-                  ? { run: { ...s.run, steps: [...s.run.steps, step], tokens: [...s.run.tokens, ...step.emitted] } }
-                  : {},
-              ),
-            onWaiting: () => set({ runStatus: 'waiting' }),
+            // Steps are applied once per frame, not once per message: see frame-batch.ts.
+            onStep: (step) => steps.push(step),
+            onWaiting: () => {
+              steps.flush(); // the step the run paused after is on screen before "paused"
+              set({ runStatus: 'waiting' });
+            },
           },
         );
         handle = h;
         try {
           const result = await h.done;
+          steps.flush();
           finish(result);
+          // The speedup in the run's summary line needs `ar` on the same prompt and settings: measure it now
+          // rather than show a dash until someone presses the button.
+          if (result.strategy !== 'ar' && !result.stopped && key && !get().baselines[key])
+            await get().measureBaseline();
           if (result.strategy === 'ar' && !result.stopped && key) {
             const metrics = computeMetrics(get().run?.steps ?? [], result.elapsedMs);
             set((s) => ({ baselines: { ...s.baselines, [key]: metrics } }));
           }
         } catch (e) {
+          steps.flush();
           set({ runStatus: 'error', runError: errorText(e) });
         } finally {
           if (handle === h) handle = null;
@@ -246,6 +284,11 @@ export const createRunSlice =
       measureBaseline: async () => {
         const status = get().runStatus;
         if (get().baselineRunning || status === 'loading' || status === 'running' || status === 'waiting') return;
+        const blocked = runBlocker(get(), 'baseline');
+        if (blocked) {
+          set({ runError: `autoregressive baseline: ${blocked}` });
+          return;
+        }
         set({ baselineRunning: true, runError: null });
         try {
           const loaded = await get().loadModels();

@@ -64,8 +64,13 @@ export const MAX_COMPARE_REPEATS = 20;
 
 /** Largest number of new tokens the page asks for in one run (keeps a run to seconds on the bundled pair). */
 export const MAX_NEW_TOKENS_LIMIT = 1024;
-/** Longest prompt kept in settings (the URL would get unwieldy beyond it). */
-export const MAX_PROMPT_CHARS = 4000;
+/**
+ * Longest prompt a link carries: longer prompts are kept in the page (the engine's context check is the real limit)
+ * but left out of the URL hash, which would get unwieldy to share; the page says so beside the prompt.
+ */
+export const MAX_LINK_PROMPT_CHARS = 4000;
+/** Longest comparison prompt list a link carries (same reason). */
+export const MAX_LINK_COMPARE_PROMPTS_CHARS = 4 * MAX_LINK_PROMPT_CHARS;
 
 /** Either a valid value or a message saying what is wrong with the given one. */
 export type Checked<T> = { ok: true; value: T } | { ok: false; error: string };
@@ -146,13 +151,9 @@ export const SETTING_CHECKS: { [K in keyof Settings]: (raw: unknown) => Checked<
   },
   topK: (raw) => checkNumber(raw, 'top-k', 0, 1_000_000, true),
   seed: (raw) => checkNumber(raw, 'seed', 0, 0xffffffff, true),
-  maxNewTokens: (raw) => checkNumber(raw, 'max tokens', 1, MAX_NEW_TOKENS_LIMIT, true),
-  prompt: (raw) =>
-    typeof raw !== 'string'
-      ? bad('prompt must be text')
-      : raw.length > MAX_PROMPT_CHARS
-        ? bad(`prompt is longer than ${MAX_PROMPT_CHARS} characters`)
-        : ok(raw),
+  maxNewTokens: (raw) => checkNumber(raw, 'max new tokens', 1, MAX_NEW_TOKENS_LIMIT, true),
+  // Any length, empty included: an empty prompt generates from BOS, and too long a one fails the engine's context check.
+  prompt: (raw) => (typeof raw === 'string' ? ok(raw) : bad('prompt must be text')),
   chat: (raw) =>
     raw === true || raw === '1' || raw === 'true'
       ? ok(true)
@@ -160,12 +161,7 @@ export const SETTING_CHECKS: { [K in keyof Settings]: (raw: unknown) => Checked<
         ? ok(false)
         : bad(`chat must be 0 or 1, got "${String(raw)}"`),
   compare: (raw) => (typeof raw === 'string' ? checkStrategyList(raw) : bad('compare must be text')),
-  comparePrompts: (raw) =>
-    typeof raw !== 'string'
-      ? bad('compare prompts must be text')
-      : raw.length > MAX_PROMPT_CHARS * 4
-        ? bad(`compare prompts are longer than ${MAX_PROMPT_CHARS * 4} characters`)
-        : ok(raw),
+  comparePrompts: (raw) => (typeof raw === 'string' ? ok(raw) : bad('compare prompts must be text')),
   compareRepeats: (raw) => checkNumber(raw, 'repeats', 1, MAX_COMPARE_REPEATS, true),
   compareSweep: (raw) => (typeof raw === 'string' ? checkBudgetList(raw) : bad('sweep must be text')),
 };

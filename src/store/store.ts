@@ -7,6 +7,7 @@ import { createStore, useStore, type StoreApi } from 'zustand';
 import type { AppState, StoreDeps } from './app-state';
 import { createDatastoreSlice } from './datastore-slice';
 import { createModelsSlice } from './models-slice';
+import { createPhaseSlice } from './phase-slice';
 import { createRunSlice } from './run-slice';
 import { createSettingsSlice } from './settings-slice';
 import { createTracesSlice } from './traces-slice';
@@ -14,7 +15,7 @@ import { createTracesSlice } from './traces-slice';
 /** The store object (vanilla zustand; usable outside React). */
 export type AppStore = StoreApi<AppState>;
 
-/** A new store from the five slices. */
+/** A new store from the six slices. */
 export function createAppStore(deps: StoreDeps): AppStore {
   return createStore<AppState>()((...a) => ({
     ...createSettingsSlice(...a),
@@ -22,6 +23,7 @@ export function createAppStore(deps: StoreDeps): AppStore {
     ...createDatastoreSlice(deps)(...a),
     ...createRunSlice(deps)(...a),
     ...createTracesSlice(deps)(...a),
+    ...createPhaseSlice(deps)(...a),
   }));
 }
 

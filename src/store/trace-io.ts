@@ -48,13 +48,19 @@ export function exportTraceText(trace: Trace, texts: Readonly<Record<number, str
 }
 
 /** A comparison document of several runs. */
-export function comparisonTraceOf(runs: readonly RunView[], createdAt: string, title: string): ComparisonTrace {
+export function comparisonTraceOf(
+  runs: readonly RunView[],
+  createdAt: string,
+  title: string,
+  profile: ComparisonTrace['profile'] = undefined,
+): ComparisonTrace {
   return {
     schemaVersion: TRACE_SCHEMA_VERSION,
     kind: 'comparison',
     createdAt,
     title,
     runs: runs.map(runTraceOf),
+    ...(profile ? { profile } : {}),
   };
 }
 

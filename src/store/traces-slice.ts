@@ -10,6 +10,7 @@ import type { CompareResult, RunResult } from '../worker/protocol';
 import type { AppState, StoreDeps } from './app-state';
 import { datastoreBlocker } from './datastore-slice';
 import { errorText } from './models-slice';
+import { invalidFieldsReason } from './run-blockers';
 import type { RunView } from './run-slice';
 import { checkStrategyList, comparisonPrompts, sweepBudgets, type Settings } from './settings';
 import { comparisonTraceOf, exportTraceText, importTraceText, runTraceOf, runViewOf } from './trace-io';
@@ -42,6 +43,8 @@ export interface ComparisonView {
   progress: CompareProgress | null;
   /** The engine's result document (`cli bench`'s format), once the comparison ended; null before, and for traces. */
   bench: BenchResult | null;
+  /** The latency profiles behind the speed explanation: the engine's (live) or the trace's; null when neither has one. */
+  profile: BenchResult['profile'] | null;
 }
 
 /** State and actions of the traces slice. */
@@ -54,6 +57,8 @@ export interface TracesSlice {
   importError: string | null;
   /** What the last successful import loaded. */
   importNotice: string | null;
+  /** Which view the import notice is about: a live run or comparison replacing that view's trace clears it. */
+  importNoticeFor: MainView | null;
   setView(view: MainView): void;
   /** Runs every strategy of `settings.compare` on the comparison's prompts with the current settings. */
   startCompare(): Promise<void>;
@@ -133,6 +138,7 @@ export const createTracesSlice =
       compareError: null,
       importError: null,
       importNotice: null,
+      importNoticeFor: null,
 
       setView: (view) => set({ view }),
 
@@ -140,8 +146,10 @@ export const createTracesSlice =
         if (busy(get())) return;
         const settings = get().settings;
         const list = checkStrategyList(settings.compare);
-        if (!list.ok) {
-          set({ compareStatus: 'error', compareError: list.error, view: 'compare' });
+        // A field that holds a refused value would be run with its old one: refuse, naming it.
+        const invalid = invalidFieldsReason(get().invalidInputs, 'compare');
+        if (!list.ok || invalid) {
+          set({ compareStatus: 'error', compareError: invalid ?? (list.ok ? null : list.error), view: 'compare' });
           return;
         }
         stopRequested = false;
@@ -162,8 +170,9 @@ export const createTracesSlice =
         }
         const prompts = comparisonPrompts(settings);
         const repeats = settings.compareRepeats;
-        set({
+        set((s) => ({
           compareStatus: 'running',
+          ...(s.importNoticeFor === 'compare' ? { importNotice: null, importNoticeFor: null } : {}),
           comparison: {
             source: 'live',
             createdAt: now().toISOString(),
@@ -175,8 +184,9 @@ export const createTracesSlice =
             warmup: [],
             progress: null,
             bench: null,
+            profile: null,
           },
-        });
+        }));
         const h = deps.client.compare(
           {
             prompts,
@@ -207,7 +217,7 @@ export const createTracesSlice =
         handle = h;
         try {
           const result = await h.done;
-          updateComparison(() => ({ bench: result.bench, progress: null }));
+          updateComparison(() => ({ bench: result.bench, profile: result.bench.profile, progress: null }));
           set({ compareStatus: result.stopped ? 'stopped' : 'done' });
         } catch (e) {
           updateComparison(() => ({ progress: null }));
@@ -258,6 +268,7 @@ export const createTracesSlice =
             view: 'run',
             importError: null,
             importNotice: `Replaying ${fileName ?? 'a trace'}: ${trace.settings.strategy}, ${trace.steps.length} steps`,
+            importNoticeFor: 'run',
           });
         } else {
           const runs = trace.runs.map((r) => runViewOf(r, tokenTexts));
@@ -275,6 +286,7 @@ export const createTracesSlice =
             warmup: [],
             progress: null,
             bench: null,
+            profile: trace.profile ?? null,
           };
           set({
             comparison,
@@ -283,6 +295,7 @@ export const createTracesSlice =
             view: 'compare',
             importError: null,
             importNotice: `Replaying ${fileName ?? 'a comparison'}: ${runs.length} runs`,
+            importNoticeFor: 'compare',
           });
         }
         return true;
@@ -300,9 +313,9 @@ export const createTracesSlice =
         const texts: Record<number, string> = {};
         for (const r of c.runs) Object.assign(texts, r.tokenTexts);
         const title = `${c.strategies.join(', ')} on ${c.prompts.length} prompt${c.prompts.length === 1 ? '' : 's'}`;
-        return exportTraceText(comparisonTraceOf(c.runs, c.createdAt, title), texts);
+        return exportTraceText(comparisonTraceOf(c.runs, c.createdAt, title, c.profile ?? undefined), texts);
       },
 
-      dismissImport: () => set({ importError: null, importNotice: null }),
+      dismissImport: () => set({ importError: null, importNotice: null, importNoticeFor: null }),
     };
   };

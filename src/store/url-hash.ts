@@ -2,7 +2,13 @@
  * Settings <-> URL hash. The hash is a query string (`#strategy=dyspec%3A16&temperature=0&...`) so links stay
  * readable. Decoding never throws: a bad or unknown value falls back to the default and adds a notice the page shows.
  */
-import { DEFAULT_SETTINGS, SETTING_CHECKS, type Settings } from './settings';
+import {
+  DEFAULT_SETTINGS,
+  MAX_LINK_COMPARE_PROMPTS_CHARS,
+  MAX_LINK_PROMPT_CHARS,
+  SETTING_CHECKS,
+  type Settings,
+} from './settings';
 
 /** Hash key for each setting (short, stable names: they are part of every shared link). */
 export const HASH_KEYS: { readonly [K in keyof Settings]: string } = {
@@ -26,11 +32,29 @@ export const HASH_KEYS: { readonly [K in keyof Settings]: string } = {
 
 const FIELDS = Object.keys(HASH_KEYS) as (keyof Settings)[];
 
-/** Writes settings as a hash string (with the leading `#`). Custom model ids only appear for the custom preset. */
+/** The longest text of each setting a link carries (a link stays shareable; the page keeps longer text). */
+export const LINK_TEXT_LIMITS: Partial<Record<keyof Settings, number>> = {
+  prompt: MAX_LINK_PROMPT_CHARS,
+  comparePrompts: MAX_LINK_COMPARE_PROMPTS_CHARS,
+};
+
+/** The settings too long for a link: the hash leaves them out, so a shared link opens with their defaults. */
+export function omittedFromLink(s: Settings): (keyof Settings)[] {
+  return (Object.keys(LINK_TEXT_LIMITS) as (keyof Settings)[]).filter(
+    (field) => String(s[field]).length > (LINK_TEXT_LIMITS[field] ?? Infinity),
+  );
+}
+
+/**
+ * Writes settings as a hash string (with the leading `#`). Custom model ids only appear for the custom preset, and
+ * text over its link limit (see omittedFromLink) not at all.
+ */
 export function encodeSettingsHash(s: Settings): string {
   const params = new URLSearchParams();
+  const omitted = omittedFromLink(s);
   for (const field of FIELDS) {
     if ((field === 'draftId' || field === 'targetId') && s.preset !== 'custom') continue;
+    if (omitted.includes(field)) continue;
     const value = s[field];
     params.set(HASH_KEYS[field], typeof value === 'boolean' ? (value ? '1' : '0') : String(value));
   }

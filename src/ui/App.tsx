@@ -12,6 +12,7 @@ import { ViewBoundary } from './panels/ErrorBoundary';
 import { MetricsPanel } from './panels/MetricsPanel';
 import { ModelPicker } from './panels/ModelPicker';
 import { Notices } from './panels/Notices';
+import { RunPhase } from './output/RunPhase';
 import { RunControls } from './panels/RunControls';
 import { RunView } from './panels/RunView';
 import { StrategyForm } from './panels/StrategyForm';
@@ -68,6 +69,7 @@ function Layout({ isolation }: { isolation: Isolation }) {
         </aside>
         <div className="content">
           <RunControls />
+          <RunPhase />
           <Notices />
           <div className="toolbar">
             <ViewTabs />

@@ -3,7 +3,7 @@
  * has one colour everywhere. Plain hex strings: usable in CSS, SVG attributes and exported images alike.
  */
 import type { DraftSourceName } from '../core/strategy';
-import type { Family } from './layout/comparison';
+import { familyOf, type Family } from './layout/comparison';
 
 /** Where a token or tree node came from / what the verifier decided. */
 export const TOKEN_COLORS = {
@@ -64,7 +64,7 @@ export const SOURCE_LABELS: Record<DraftSourceName, string> = {
   corpus: 'corpus datastore',
 };
 
-/** One colour per strategy family. */
+/** One colour per strategy family (the strategy kinds of the grammar). */
 export const FAMILY_COLORS: Record<Family, string> = {
   ar: '#6b7280',
   chain: '#d97706',
@@ -72,6 +72,7 @@ export const FAMILY_COLORS: Record<Family, string> = {
   sequoia: '#0d9488',
   dyspec: '#db2777',
   'dyspec-cal': '#7c3aed',
+  'dyspec-t': '#65a30d',
 };
 
 /** Human names of the strategy families, for legends. */
@@ -82,7 +83,22 @@ export const FAMILY_LABELS: Record<Family, string> = {
   sequoia: 'Sequoia',
   dyspec: 'DySpec (dynamic)',
   'dyspec-cal': 'DySpec, calibrated',
+  'dyspec-t': 'DySpec, threshold',
 };
+
+/** The colour of a strategy family: the one function every chart colours strategies with. */
+export function familyColor(family: Family): string {
+  return FAMILY_COLORS[family];
+}
+
+/**
+ * The colour of a strategy, from its family as the engine's parser reads it (`chain:2` and `chain:4@context` share
+ * the chain colour).
+ * @throws InvalidSettingError for text outside the grammar
+ */
+export function strategyColor(strategy: string): string {
+  return familyColor(familyOf(strategy));
+}
 
 /** Colours for series that are not families (e.g. one line per strategy); cycle through them. */
 export const SERIES_COLORS: readonly string[] = [

@@ -12,6 +12,7 @@ import {
   type DatastoreStage,
   type DatastoreSummary,
   type EngineEvent,
+  type EnginePhase,
   type EngineRequest,
   type GenerateRequest,
   type LoadRequest,
@@ -124,11 +125,17 @@ interface Pending {
   onEvent: (event: EngineEvent) => void;
 }
 
+/** Told the phase of request `id` (null: it has none now, e.g. it ended). */
+export type PhaseListener = (phase: EnginePhase | null, id: number) => void;
+
 /** Promise client over a Transport. */
 export class EngineClient {
   private nextId = 1;
   private readonly pending = new Map<number, Pending>();
   private readonly unlisten: () => void;
+  private readonly phaseListeners = new Set<PhaseListener>();
+  /** Requests whose last phase was not null: their end reports null, so no phase outlives its request. */
+  private readonly phased = new Set<number>();
 
   constructor(private readonly transport: Transport) {
     this.unlisten = transport.listen(
@@ -183,6 +190,15 @@ export class EngineClient {
     });
   }
 
+  /**
+   * Listens to the phase of every request (loading, profiling, warm-up), whichever part of the page made it: the
+   * page shows one status line for them. Returns an unsubscribe function.
+   */
+  onPhase(listener: PhaseListener): () => void {
+    this.phaseListeners.add(listener);
+    return () => this.phaseListeners.delete(listener);
+  }
+
   /** Rejects everything in flight and closes the transport (terminates the worker). */
   dispose(): void {
     this.unlisten();
@@ -192,8 +208,15 @@ export class EngineClient {
 
   /** Rejects every request in flight (the engine is gone, so none of them will be answered). */
   private failAll(error: Error): void {
+    for (const id of this.pending.keys()) this.setPhase(id, null);
     for (const p of this.pending.values()) p.reject(error);
     this.pending.clear();
+  }
+
+  private setPhase(id: number, phase: EnginePhase | null): void {
+    if (phase === null && !this.phased.delete(id)) return;
+    if (phase !== null) this.phased.add(id);
+    for (const listener of this.phaseListeners) listener(phase, id);
   }
 
   private request<T>(message: EngineRequest, onEvent: (event: EngineEvent) => void): RequestHandle<T> {
@@ -214,15 +237,20 @@ export class EngineClient {
     const p = this.pending.get(event.id);
     if (!p) return; // an event for a request that already ended (e.g. progress after an error)
     switch (event.type) {
+      case 'phase':
+        this.setPhase(event.id, event.phase);
+        return;
       case 'loaded':
       case 'done':
       case 'compared':
       case 'datastore-built':
         this.pending.delete(event.id);
+        this.setPhase(event.id, null);
         (p.resolve as (value: unknown) => void)(event.result);
         return;
       case 'error':
         this.pending.delete(event.id);
+        this.setPhase(event.id, null);
         p.reject(new EngineError(event.error));
         return;
       default:

@@ -5,13 +5,15 @@
  */
 import { DEFAULT_WARMUP, planStrategies, runBenchmark, type BenchSubject } from '../core/benchmark/protocol';
 import { summariseBench } from '../core/benchmark/summary';
-import { PairController, type RunOutcome } from '../core/controller';
+import { PairController, type ControllerDeps, type RunOutcome } from '../core/controller';
 import { InvalidSettingError } from '../core/errors';
 import type { SamplingParams } from '../core/sampling';
 import type { StepRecord } from '../core/step';
 import { parseStrategy, sourcesOf, type Strategy } from '../core/strategy';
 import { datastoreFromUser, type LoadedDatastore } from '../runtime/datastore';
 import type { LoadedModel, LoadProgress, TextTokenizer } from '../runtime/types';
+import { measureWithProgress, PhaseReporter } from './phase';
+import { loopYielder } from './yield-loop';
 import {
   toErrorInfo,
   type CompareRequest,
@@ -65,9 +67,6 @@ interface Active {
 /** Tokens of each warm-up run of a comparison (the rounds repeat until the step time is stable). */
 const COMPARE_WARMUP_TOKENS = 16;
 
-/** Longest a free run or a comparison keeps the thread between two looks at the message loop (Stop). */
-const YIELD_EVERY_MS = 8;
-
 /** The loaded pair with what belongs to it: its adaptive controller, and the corpus datastore tokenized for it. */
 interface HeldPair {
   key: string;
@@ -89,6 +88,8 @@ export class EngineHost {
   private readonly active = new Map<number, Active>();
   /** Id of the run or comparison using the models, if any (runs share the models' caches, so they cannot overlap). */
   private runningId: number | null = null;
+  /** The phase of that run or comparison (profiling reports through it). */
+  private phases: PhaseReporter | null = null;
 
   constructor(
     private readonly emit: Emit,
@@ -151,13 +152,15 @@ export class EngineHost {
       if (this.runningId !== null) throw new Error('a run is in progress: stop it before loading other models');
       const old = this.pair;
       this.pair = null; // a failed load must not leave the previous pair half-replaced
+      this.emit({ type: 'phase', id, phase: { kind: 'loading' } });
       if (old) await releasePair(old.value);
       const value = await this.deps.loadPair(req, {
         signal,
         onProgress: (progress) => this.emit({ type: 'progress', id, progress }),
       });
       const shipped = await this.shippedDatastore(id, req, signal);
-      this.pair = { key, value, controller: controllerFor(value, this.deps.now), ...shipped };
+      const measure = measureWithProgress((role, done, total) => this.phases?.profiling(role, done, total));
+      this.pair = { key, value, controller: controllerFor(value, this.deps.now, measure), ...shipped };
     }
     const { draft, target, tokenizer } = this.pair.value;
     const vocab: string[] = new Array<string>(tokenizer.vocabSize);
@@ -217,6 +220,18 @@ export class EngineHost {
     this.emit({ type: 'datastore-built', id, result: datastoreSummary(built) });
   }
 
+  /** Marks request `id` as the one using the models; returns its phase reporter. */
+  private claim(id: number): PhaseReporter {
+    this.runningId = id;
+    this.phases = new PhaseReporter((phase) => this.emit({ type: 'phase', id, phase }), this.deps.now);
+    return this.phases;
+  }
+
+  private release(): void {
+    this.runningId = null;
+    this.phases = null;
+  }
+
   private requirePair(): HeldPair {
     if (!this.pair) throw new Error('no models are loaded: load a model pair first');
     if (this.runningId !== null) throw new Error('another run is in progress: stop it first');
@@ -226,7 +241,7 @@ export class EngineHost {
   private async generate(id: number, req: GenerateRequest, signal: AbortSignal): Promise<void> {
     const pair = this.requirePair();
     const [strategy] = parseRunnable(pair, [req.strategy]);
-    this.runningId = id;
+    this.claim(id);
     try {
       const active = this.active.get(id);
       const yielder = loopYielder(this.deps.now);
@@ -253,7 +268,7 @@ export class EngineHost {
       });
       this.emit({ type: 'done', id, result: runResult(pair, req.strategy, prompt, outcome, signal.aborted) });
     } finally {
-      this.runningId = null;
+      this.release();
     }
   }
 
@@ -272,7 +287,8 @@ export class EngineHost {
     const params = decodeParams(req);
     const autoSweep = req.autoSweep ?? [];
     const added = new Map(planStrategies(req.strategies, autoSweep).map((p) => [p.text, p.added]));
-    this.runningId = id;
+    const phases = this.claim(id);
+    phases.set({ kind: 'warmup', round: 1 });
     try {
       const record = await runBenchmark(
         subject,
@@ -289,8 +305,11 @@ export class EngineHost {
         {
           signal,
           onProgress: (p) => {
-            if (p.phase === 'warmup')
+            if (p.phase === 'warmup') {
               this.emit({ type: 'compare-warmup', id, round: p.round, msPerToken: p.msPerToken });
+              phases.set({ kind: 'warmup', round: p.round + 1 });
+            }
+            if (p.phase === 'profile') phases.set(null); // the warm-up is over; the re-profile reports itself
             if (p.phase !== 'measure') return;
             const { run } = p;
             const result = runResult(pair, run.strategy, prompts[run.prompt], run.outcome, false);
@@ -308,7 +327,7 @@ export class EngineHost {
       const bench = summariseBench(record, { params, seed: req.seed });
       this.emit({ type: 'compared', id, result: { stopped: record.stopped, bench } });
     } finally {
-      this.runningId = null;
+      this.release();
     }
   }
 }
@@ -352,32 +371,6 @@ function runResult(
 }
 
 /**
- * A step hook that hands the thread back to the message loop at most every YIELD_EVERY_MS, so a `stop` (a message,
- * i.e. a macrotask) is seen within about one step: the models' awaits are microtasks and never let it in. A
- * MessageChannel round trip is used rather than setTimeout, which browsers clamp to 4 ms once nested.
- */
-function loopYielder(now: () => number): () => Promise<void> {
-  let last = now();
-  return async () => {
-    if (now() - last < YIELD_EVERY_MS) return;
-    await yieldToLoop();
-    last = now();
-  };
-}
-
-function yieldToLoop(): Promise<void> {
-  if (typeof MessageChannel === 'undefined') return new Promise((resolve) => setTimeout(resolve, 0));
-  return new Promise((resolve) => {
-    const channel = new MessageChannel();
-    channel.port1.onmessage = () => {
-      channel.port1.close();
-      resolve();
-    };
-    channel.port2.postMessage(null);
-  });
-}
-
-/**
  * Parses strategy texts before any work, failing on the first bad one (naming it) or on a `@corpus` one while the
  * pair holds no datastore.
  */
@@ -401,9 +394,10 @@ function noDatastore(strategy: string): InvalidSettingError {
  * The pair's adaptive controller: distributions over real tokens only (not embedding padding rows), as the CLI's
  * runner does, so the same settings give the same text.
  */
-function controllerFor(pair: LoadedPair, now: () => number): PairController {
+function controllerFor(pair: LoadedPair, now: () => number, measure: ControllerDeps['measure']): PairController {
   const { draft, target, tokenizer } = pair;
   return new PairController({
+    measure,
     draft: draft.model,
     target: target.model,
     vocab: Math.min(tokenizer.vocabSize, draft.model.vocabSize, target.model.vocabSize),

@@ -164,9 +164,20 @@ export interface EngineErrorInfo {
   setting: string | null;
 }
 
+/**
+ * What a request is busy with while it shows nothing else: `loading` a pair, `profiling` a model's t(n) (`done` of
+ * `total` forward calls; a first `auto` run measures both models), a comparison's `warmup` round.
+ */
+export type EnginePhase =
+  | { kind: 'loading' }
+  | { kind: 'profiling'; role: 'draft' | 'target'; done: number; total: number }
+  | { kind: 'warmup'; round: number };
+
 /** Engine -> page. */
 export type EngineEvent =
   | { type: 'progress'; id: number; progress: LoadProgress }
+  /** The request's phase changed; null: none (it is generating, or measuring a comparison's runs). */
+  | { type: 'phase'; id: number; phase: EnginePhase | null }
   | { type: 'step'; id: number; step: StepRecord; /** comparison row index; 0 for a single run */ run: number }
   /** A comparison's warm-up finished a round (ms per token of the round, all strategies together). */
   | { type: 'compare-warmup'; id: number; round: number; msPerToken: number }

@@ -12,6 +12,7 @@ const STRATEGIES = 'ar,chain:2,tree:2x2,sequoia:4,dyspec:4,dyspec:auto,dyspec-t:
 
 describe('bench', () => {
   let run: CliRun;
+  let out: string;
   let result: BenchResult & { machine: Record<string, unknown>; settings: Record<string, unknown> };
 
   beforeAll(async () => {
@@ -20,7 +21,7 @@ describe('bench', () => {
     const draft = await writeFixtureModel({ seed: 2, dir: join(dir, 'draft') });
     const prompts = join(dir, 'prompts.jsonl');
     await writeFile(prompts, '{"prompt": "the cat sat"}\n{"prompt": "in the"}\n');
-    const out = join(dir, 'bench.json');
+    out = join(dir, 'bench.json');
     run = await cli(
       [
         'bench',
@@ -112,5 +113,65 @@ describe('bench', () => {
     }
     expect(run.out).toMatch(/^ {2}vs best chain chain:2 [\d.]+x: [\d.]+x \(95% CI/m);
     expect(run.out).toMatch(/^ {2}vs best fixed tree (tree:2x2|sequoia:4) /m);
+    // Each strategy slower than ar gets its sentence, in the table's output and in the document.
+    const explained = (result as unknown as { explanation: { strategy: string; verdict: string | null }[] })
+      .explanation;
+    expect(explained.map((e) => e.strategy)).toEqual(result.rows.map((r) => r.strategy));
+    for (const e of explained) {
+      const row = result.rows.find((r) => r.strategy === e.strategy)!;
+      expect(e.verdict !== null, e.strategy).toBe(row.speedup_vs_ar < 1 && row.strategy !== 'ar');
+      if (e.verdict) expect(run.out).toContain(`  ${e.strategy}: ${e.verdict}`);
+    }
+  });
+
+  it('records what a projection needs: per-rank counts, and the prefix curve of the DySpec heaps only', () => {
+    for (const row of result.rows) {
+      const c = row.acceptance_by_rank!;
+      c.accepted.forEach((a, k) => expect(a).toBeLessThanOrEqual(c.examined[k]));
+      const isHeap = /^dyspec:/.test(row.strategy);
+      expect(row.prefix_curve != null, row.strategy).toBe(isHeap);
+    }
+    const dyspec4 = result.rows.find((r) => r.strategy === 'dyspec:4')!;
+    const curve = dyspec4.prefix_curve!;
+    expect(curve.count).toHaveLength(5); // budgets 0..4
+    // The whole tree's accepted draft tokens per step is the row's tau - 1.
+    expect(1 + curve.accepted[4]).toBeCloseTo(dyspec4.mean_acceptance_length, 9);
+  });
+
+  it('project re-prices the result: this device by default, a GPU-like profile, and the server tree', async () => {
+    const here = await cli(['project', '--results', out, '--budgets', '2,4,8']);
+    expect(here.code, here.err).toBe(0);
+    expect(here.out).toMatch(/^PROJECTION under this device \(not measured there\)/);
+    expect(here.out).toMatch(/^ar\s+1\.00\s.*1\.00x\s+1\.00x$/m);
+    const doc = join(out, '..', 'projection.json');
+    const gpu = await cli([
+      'project',
+      '--results',
+      out,
+      '--gpu',
+      '20,64,0',
+      '--budgets',
+      '2,4,8',
+      '--server-tree',
+      '3',
+      '--out',
+      doc,
+    ]);
+    expect(gpu.code, gpu.err).toBe(0);
+    const projection = JSON.parse(await readFile(doc, 'utf8'));
+    expect(projection).toMatchObject({ kind: 'projection', projected: true });
+    // Flat verify and free drafts: every strategy's projected speedup is tau, up to the host work.
+    for (const r of projection.rows) {
+      const tau = result.rows.find((x) => x.strategy === r.strategy)!.mean_acceptance_length;
+      expect(r.speedup).toBeCloseTo(tau, 1);
+    }
+    expect(projection.budgets.map((b: { budget: number }) => b.budget)).toEqual([2, 4, 8]);
+    expect(projection.budgets[1].dynamic['dyspec']).not.toBeNull();
+    expect(projection.budgets[2].dynamic['dyspec']).toBeNull(); // no dyspec run had 8 nodes
+    expect(projection.server_tree.vllm.speculative_config.num_speculative_tokens).toBe(3);
+    expect(gpu.out).toMatch(/^SGLang: --speculative-num-steps \d+ --speculative-eagle-topk \d+ /m);
+    const bad = await cli(['project', '--results', doc]);
+    expect(bad.code).not.toBe(0);
+    expect(bad.err).toMatch(/projection\.json: kind is "projection": give the bench result/);
   });
 });

@@ -6,7 +6,7 @@ import { existsSync, rmSync } from 'node:fs';
 import { cp, mkdir, mkdtemp, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { chromium, type BrowserContext } from 'playwright-core';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { build } from 'vite';
 
 /** The repository root. */
@@ -113,4 +113,21 @@ export async function closeChromium(context: BrowserContext | undefined): Promis
   await context.close();
   const profile = profiles.get(context);
   if (profile) rmSync(profile, { recursive: true, force: true });
+}
+
+/**
+ * Opens the site at `url#hash` in a new tab, collecting the page's uncaught errors into `errors` (a test fails on
+ * any), and waits until the Run button is there.
+ */
+export async function openPlayground(
+  context: BrowserContext,
+  url: string,
+  hash: string,
+  errors: string[],
+): Promise<Page> {
+  const p = await context.newPage();
+  p.on('pageerror', (e) => errors.push(e.message));
+  await p.goto(`${url}#${hash}`);
+  await p.getByTestId('run').waitFor();
+  return p;
 }

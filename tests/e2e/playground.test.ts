@@ -10,7 +10,16 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { BrowserContext, Page, Request } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildSite, closeChromium, launchChromium, modelsRoot, REPO, RESULTS, SWIFTSHADER_WEBGPU } from './browser';
+import {
+  buildSite,
+  closeChromium,
+  launchChromium,
+  modelsRoot,
+  openPlayground,
+  REPO,
+  RESULTS,
+  SWIFTSHADER_WEBGPU,
+} from './browser';
 import { serveSite, type SiteServer } from './site-server';
 
 const SUB_PATH = '/sub/path/';
@@ -37,13 +46,7 @@ let page: Page;
 /** Errors the page threw (any is a failure). */
 const pageErrors: string[] = [];
 
-async function openPage(hash: string): Promise<Page> {
-  const p = await context.newPage();
-  p.on('pageerror', (e) => pageErrors.push(e.message));
-  await p.goto(`${site.url}#${hash}`);
-  await p.getByTestId('run').waitFor();
-  return p;
-}
+const openPage = (hash: string): Promise<Page> => openPlayground(context, site.url, hash, pageErrors);
 
 async function waitForStatus(p: Page, testId: string, status: string, timeout = 120_000): Promise<void> {
   await p.waitForFunction(

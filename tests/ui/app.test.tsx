@@ -108,3 +108,105 @@ describe('the playground page (in-process engine)', () => {
     }
   });
 });
+
+describe('every control does what it says (in-process engine)', () => {
+  it('an invalid comparison field disables Run comparison, naming the field', () => {
+    setup('#max_tokens=8&chat=0&compare=ar,chain:2');
+    fireEvent.click(screen.getByRole('tab', { name: 'Compare strategies' }));
+    const run = screen.getByTestId('compare-run') as HTMLButtonElement;
+    expect(run.disabled).toBe(false);
+    fireEvent.change(screen.getByLabelText('Repeats'), { target: { value: '0' } });
+    expect(run.disabled).toBe(true);
+    expect(screen.getByTestId('compare-blocker').textContent).toMatch(/^invalid field: repeats /);
+    fireEvent.change(screen.getByLabelText('Repeats'), { target: { value: '2' } });
+    expect(run.disabled).toBe(false);
+  });
+
+  it('an invalid field disables Run and the baseline, naming the field, and a fix enables them again', () => {
+    const store = setup('#max_tokens=8&chat=0');
+    const run = screen.getByTestId('run') as HTMLButtonElement;
+    const baseline = screen.getByTestId('baseline') as HTMLButtonElement;
+    fireEvent.change(screen.getByLabelText('Max new tokens'), { target: { value: '-5' } });
+    expect(run.disabled).toBe(true);
+    expect(baseline.disabled).toBe(true);
+    const reason = screen.getByTestId('run-blocker');
+    expect(reason.textContent).toBe('invalid field: max new tokens must be between 1 and 1024, got -5');
+    expect(run.getAttribute('title')).toBe(reason.textContent);
+    expect(document.getElementById(run.getAttribute('aria-describedby')!)).toBe(reason);
+    expect((screen.getByLabelText('Max new tokens') as HTMLInputElement).value).toBe('-5');
+    fireEvent.change(screen.getByLabelText('Temperature'), { target: { value: '9' } });
+    expect(screen.getByTestId('run-blocker').textContent).toMatch(/^invalid fields: temperature .*; max new tokens/);
+    fireEvent.change(screen.getByLabelText('Temperature'), { target: { value: '0.5' } });
+    fireEvent.change(screen.getByLabelText('Max new tokens'), { target: { value: '6' } });
+    expect(run.disabled).toBe(false);
+    expect(screen.queryByTestId('run-blocker')).toBeNull();
+    expect(store.getState().settings.maxNewTokens).toBe(6);
+  });
+
+  it('a refused strategy disables Run but not the AR baseline; a pasted link drops the refused text', () => {
+    const store = setup();
+    fireEvent.change(screen.getByLabelText('Decoding strategy'), { target: { value: 'chain' } });
+    fireEvent.change(screen.getByLabelText('Draft tokens γ'), { target: { value: '0' } });
+    expect((screen.getByTestId('run') as HTMLButtonElement).disabled).toBe(true);
+    expect((screen.getByTestId('baseline') as HTMLButtonElement).disabled).toBe(false);
+    expect(screen.getByTestId('run-blocker').textContent).toMatch(/^invalid field: strategy "chain:0"/);
+    fireEvent.change(screen.getByLabelText('Seed'), { target: { value: '' } });
+    act(() => store.getState().applyHash('#strategy=chain%3A3&seed=4'));
+    expect((screen.getByTestId('run') as HTMLButtonElement).disabled).toBe(false);
+    expect((screen.getByLabelText('Draft tokens γ') as HTMLInputElement).value).toBe('3');
+    expect((screen.getByLabelText('Seed') as HTMLInputElement).value).toBe('4');
+  });
+
+  it('a prompt past the link limit is kept, with a note that the link leaves it out', () => {
+    const store = setup();
+    const long = 'x'.repeat(5000);
+    fireEvent.change(screen.getByLabelText('Prompt'), { target: { value: long } });
+    expect(store.getState().settings.prompt).toBe(long);
+    expect((screen.getByLabelText('Prompt') as HTMLTextAreaElement).value).toBe(long);
+    expect(screen.getByTestId('prompt-note').textContent).toMatch(/^5,000 characters: kept .* up to 4,000/);
+  });
+
+  it('says an empty prompt generates from BOS', () => {
+    setup();
+    fireEvent.change(screen.getByLabelText('Prompt'), { target: { value: '' } });
+    expect(screen.getByTestId('prompt-note').textContent).toMatch(/generates from its start token \(BOS\)/);
+  });
+
+  it('a run beyond the context shows its error in place of the tree and metrics', async () => {
+    const store = setup('#max_tokens=100&chat=0');
+    fireEvent.change(screen.getByLabelText('Prompt'), { target: { value: 'ab'.repeat(2100) } });
+    fireEvent.click(screen.getByTestId('run'));
+    await waitFor(() => expect(screen.getByTestId('run-status').textContent).toBe('failed'));
+    expect(screen.getByTestId('run-failed').textContent).toMatch(/exceeds the models' context of 4096 positions/);
+    expect(screen.queryByText('waiting for the first step…')).toBeNull();
+    expect(screen.queryByTestId('metrics')).toBeNull();
+    expect(screen.getByTestId('metrics-failed').textContent).toMatch(/failed before its first step/);
+    expect(screen.queryByTestId('run-error')).toBeNull(); // once, in the run's place
+    expect(store.getState().settings.prompt).toHaveLength(4200);
+  });
+
+  it('a failed load keeps the header on the last pair and offers the bundled pair at Run and in Models', async () => {
+    client = createInProcessClient(
+      fakeDeps({ failDraft: { source: 'org/gone', error: new Error('the Hugging Face hub could not be reached') } }),
+    );
+    const store = createAppStore({ client, baseUrl: 'http://localhost/' });
+    store.getState().applyHash('#max_tokens=4&chat=0');
+    render(<App store={store} />);
+    fireEvent.click(screen.getByTestId('run'));
+    await waitFor(() => expect(screen.getByTestId('run-status').textContent).toBe('done'));
+    expect(screen.getByTestId('pair-badge').textContent).toBe('fake-draft → fake-target');
+    act(() => store.getState().applyHash('#max_tokens=4&chat=0&model=custom&draft=org%2Fgone&target=org%2Fgood'));
+    fireEvent.click(screen.getByTestId('run'));
+    await waitFor(() => expect(screen.getByTestId('run-status').textContent).toBe('failed'));
+    expect(screen.getByTestId('run-error').textContent).toMatch(/did not load.*hub could not be reached/);
+    expect(screen.getByTestId('model-error').textContent).toMatch(/hub could not be reached/);
+    expect(screen.getByTestId('pair-badge').textContent).toBe('last loaded: fake-draft → fake-target');
+    expect(screen.getByTestId('backend-badge').textContent).toMatch(/^WASM · 1 thread/);
+    fireEvent.click(screen.getByTestId('run-use-bundled'));
+    await waitFor(() => expect(screen.getByTestId('model-status').textContent).toBe('loaded fake-draft → fake-target'));
+    expect(screen.queryByTestId('run-error')).toBeNull();
+    expect(screen.queryByTestId('use-bundled')).toBeNull();
+    expect(screen.getByTestId('run-status').textContent).toBe('ready');
+    expect(store.getState().settings.preset).toBe('bundled');
+  });
+});

@@ -14,8 +14,9 @@ describe('svgToString', () => {
       <SpeedupBarChart
         rows={[
           {
-            strategy: 'chain-4',
+            strategy: 'chain:4',
             family: 'chain',
+            sources: ['model'],
             budget: 4,
             tau: 2,
             speedup: 1.5,

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { StepRecord } from '../../src/core/step';
 import type { RunView } from '../../src/store/run-slice';
 import { comparisonBench } from '../../src/store/comparison-bench';
-import { comparisonRows, strategyBudget } from '../../src/ui/panels/comparison-rows';
+import { comparisonRows, strategyBudget } from '../../src/ui/layout/comparison';
 import { STRATEGY_KINDS } from '../../src/core/strategy';
 import { composeStrategy, DEFAULT_DRAFT, draftFromStrategy, KIND_LABELS } from '../../src/ui/panels/strategy-draft';
 

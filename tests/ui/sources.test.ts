@@ -123,6 +123,7 @@ describe('comparison: sources', () => {
   const row = (strategy: string, budget: number, tau: number): ComparisonRow => ({
     strategy,
     family: familyOf(strategy),
+    sources: strategySources(strategy),
     budget,
     tau,
     speedup: tau / 2,
@@ -130,12 +131,11 @@ describe('comparison: sources', () => {
     acceptanceRatePerDepth: [],
   });
 
-  it('reads sources with the engine’s parser; loose names draft from the model, ar from nothing', () => {
+  it('reads sources with the engine’s parser (ar drafts from nothing), and refuses names outside the grammar', () => {
     expect(strategySources('chain:4@context+corpus')).toEqual(['context', 'corpus']);
     expect(strategySources('dyspec:8')).toEqual(['model']);
     expect(strategySources('ar')).toEqual([]);
-    expect(strategySources('chain-4')).toEqual(['model']);
-    expect(strategySources('Autoregressive')).toEqual([]);
+    expect(() => strategySources('chain-4')).toThrow(/unknown strategy/);
     expect(sourceKey([])).toBe('target only');
     expect(sourceKey(['context', 'model'])).toBe('context+model');
     expect(isDefaultSources(['model'])).toBe(true);

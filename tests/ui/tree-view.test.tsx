@@ -3,7 +3,39 @@ import { act, cleanup, fireEvent, render } from '@testing-library/react';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { SOURCE_COLORS, TOKEN_COLORS } from '../../src/ui/theme';
 import { TreeView } from '../../src/ui/tree/TreeView';
+import type { StepRecord } from '../../src/core/step';
 import { EVIL, mixedStep, rootOnlyStep, sampleStep, tokenText } from './layout-fixtures';
+
+/** A chain of `depth` accepted draft tokens (labels at full length): far wider than a phone at full size. */
+function deepStep(depth: number): StepRecord {
+  const n = depth + 1;
+  const tokens = Array.from({ length: n }, (_, i) => 100 + i);
+  return {
+    ...sampleStep(),
+    tree: {
+      sources: tokens.map((_, i) => (i === 0 ? null : 'model')),
+      tokens,
+      parents: tokens.map((_, i) => i - 1),
+      ranks: tokens.map(() => 0),
+      draftProbs: tokens.map(() => 0.5),
+      estimates: tokens.map(() => 0.5),
+      targetProbs: tokens.map(() => null),
+    },
+    decisions: tokens.map(() => 'accepted'),
+    acceptedPath: tokens.map((_, i) => i),
+    emitted: [...tokens.slice(1), 17],
+  };
+}
+
+/** Reads `translate(x,y) scale(k)`. */
+function zoomOf(container: HTMLElement): { x: number; y: number; k: number } {
+  const m = /translate\(([-\d.e]+),([-\d.e]+)\) scale\(([\d.e-]+)\)/.exec(
+    container.querySelector('g.zoom')!.getAttribute('transform')!,
+  )!;
+  return { x: Number(m[1]), y: Number(m[2]), k: Number(m[3]) };
+}
+
+const longText = (id: number): string => (id >= 100 ? ` word${id}xxxx` : tokenText(id));
 
 afterEach(cleanup);
 
@@ -152,5 +184,56 @@ describe('TreeView', () => {
     expect(sources).toEqual(['draft model (no ring)']);
     const lone = render(<TreeView step={rootOnlyStep(0, 11)} tokenText={tokenText} width={900} />);
     expect(lone.container.querySelectorAll('g.legend .legend-source')).toHaveLength(0);
+  });
+
+  it('fits a tree wider than its view: the SVG keeps the view’s width and the drawing is scaled into it', () => {
+    const { container } = render(<TreeView step={deepStep(12)} tokenText={longText} width={320} height={380} />);
+    const svg = container.querySelector('svg')!;
+    expect(svg.getAttribute('width')).toBe('320');
+    const { x, k } = zoomOf(container);
+    expect(k).toBeLessThan(1);
+    // Every node, scaled and shifted, lands inside the 320 px view.
+    for (const node of container.querySelectorAll('g.node')) {
+      const nx = Number(/translate\(([\d.]+)/.exec(node.getAttribute('transform')!)![1]);
+      expect(x + k * nx).toBeGreaterThanOrEqual(0);
+      expect(x + k * nx).toBeLessThanOrEqual(320);
+    }
+    expect(container.querySelector('[data-testid="tree-zoom"]')!.textContent).toBe(`${Math.round(k * 100)}%`);
+    // The legend wraps to the view's width instead of running off it.
+    const rows = new Set(
+      Array.from(container.querySelectorAll('g.legend-item')).map((g) => g.getAttribute('transform')!.split(',')[1]),
+    );
+    expect(rows.size).toBeGreaterThan(1);
+  });
+
+  it('zooms with the buttons and returns to the fit with “Fit”', () => {
+    const { container, getByRole, getByTestId, rerender } = render(
+      <TreeView step={deepStep(12)} tokenText={longText} width={320} height={380} />,
+    );
+    const fit = zoomOf(container);
+    expect((getByTestId('tree-fit') as HTMLButtonElement).disabled).toBe(true);
+    fireEvent.click(getByRole('button', { name: 'Zoom in on the tree' }));
+    expect(zoomOf(container).k).toBeCloseTo(fit.k * 1.4);
+    expect((getByTestId('tree-fit') as HTMLButtonElement).disabled).toBe(false);
+    // A new step keeps the user's zoom.
+    const zoomed = zoomOf(container).k;
+    rerender(<TreeView step={{ ...deepStep(11), index: 1 }} tokenText={longText} width={320} height={380} />);
+    expect(zoomOf(container).k).toBeCloseTo(zoomed);
+    fireEvent.click(getByRole('button', { name: 'Zoom out of the tree' }));
+    expect(zoomOf(container).k).toBeCloseTo(zoomed / 1.4);
+    fireEvent.click(getByRole('button', { name: 'Zoom in on the tree' }));
+    fireEvent.click(getByTestId('tree-fit'));
+    // Back to the fit of the tree on screen: what a fresh view of that step shows.
+    const fresh = render(
+      <TreeView step={{ ...deepStep(11), index: 1 }} tokenText={longText} width={320} height={380} />,
+    );
+    expect(zoomOf(container)).toEqual(zoomOf(fresh.container));
+    expect(zoomOf(container).k).not.toBeCloseTo(zoomed);
+    expect(container.querySelector<HTMLButtonElement>('[data-testid="tree-fit"]')!.disabled).toBe(true);
+  });
+
+  it('draws a small tree at full size', () => {
+    const { container } = render(<TreeView step={sampleStep()} tokenText={tokenText} width={900} />);
+    expect(zoomOf(container).k).toBe(1);
   });
 });

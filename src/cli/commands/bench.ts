@@ -3,6 +3,7 @@ import { int, list, Opt, text, UsageError } from '../args';
 import { DEFAULT_WARMUP, runBenchmark, type BenchProgress } from '../../core/benchmark/protocol';
 import { summariseBench, type AutoComparison, type BenchRow } from '../../core/benchmark/summary';
 import { optionsCommand } from '../command';
+import { explainRows } from '../../core/explain';
 import { checkWritable, writeJsonFile } from '../io';
 import { formatMachine, machineInfo } from '../machine';
 import { modelOptions, samplingOptions, seedOption, strategyOption, toSamplingParams } from '../options';
@@ -92,7 +93,8 @@ export const benchCommand = optionsCommand({
       draft: { id: pair.draft.id, hash: pair.draft.hash },
       target: { id: pair.target.id, hash: pair.target.hash },
     };
-    await writeJsonFile(o.out, { machine, settings, ...result });
+    const explanation = explainRows(result);
+    await writeJsonFile(o.out, { machine, settings, ...result, explanation });
     io.out(`${formatMachine(machine)}\n`);
     const { warmup } = result.protocol;
     io.out(
@@ -103,6 +105,9 @@ export const benchCommand = optionsCommand({
     if (result.rows.some((r) => r.added))
       io.out('* added by the bench (the ar baseline, or the sweep next to an auto strategy)\n');
     for (const line of formatAuto(result.auto)) io.out(`${line}\n`);
+    const verdicts = explanation.filter((e) => e.verdict);
+    if (verdicts.length) io.out('\nwhy slower than ar (in units of an ar step; see `project` for other hardware):\n');
+    for (const e of verdicts) io.out(`  ${e.strategy}: ${e.verdict}\n`);
     return 0;
   },
 });

@@ -7,12 +7,12 @@
  * the same kind plus timing noise; with one prompt the units are its repeats (timing noise only).
  */
 import { bootstrapResamples, ratioInterval, type PromptRun } from '../bootstrap';
-import { latencyAt } from '../budget';
+import { countAcceptanceByRank, latencyAt, prefixAcceptedCurve, prefixInternalCurve, type RankCounts } from '../budget';
 import { computeMetrics, efficiency, type Metrics } from '../metrics';
 import type { LatencyProfile } from '../latency';
 import type { SamplingParams } from '../sampling';
 import type { StepRecord, StepTimings } from '../step';
-import { isAutoStrategy, parseStrategy, sourcesOf } from '../strategy';
+import { isAutoStrategy, isPrefixConsistent, MAX_TREE_NODES, parseStrategy, sourcesOf } from '../strategy';
 import type { BenchRecord, MeasuredRun, PlannedStrategy, WarmupReport } from './protocol';
 
 /** One strategy's results over the complete units. */
@@ -52,7 +52,21 @@ export interface BenchRow {
   greedy_identical: boolean | null;
   /** `auto` strategies: the budget chosen before each step (0: target only), in run order. */
   chosen_budgets?: number[];
+  /** Children examined and accepted per sibling rank (Sequoia's positional acceptance, as counts). */
+  acceptance_by_rank?: RankCounts;
+  /** DySpec heaps: what the first m nodes of the steps' trees accepted and cost, for m = 0..largest tree. */
+  prefix_curve?: PrefixCurve | null;
 }
+
+/** Per budget m: the mean accepted draft tokens and internal nodes of the first m nodes, and the steps behind it. */
+export interface PrefixCurve {
+  accepted: number[];
+  internal: number[];
+  count: number[];
+}
+
+/** Sibling ranks `acceptance_by_rank` counts (the positional model's K). */
+export const RECORDED_RANKS = 8;
 
 /** One row against another, resampled in pairs over the units. */
 export interface PairedComparison {
@@ -230,7 +244,18 @@ function toRow(
     efficiency: ctx.target ? rowEfficiency(ctx.speedup, m, steps, ctx.target) : null,
     greedy_identical: ctx.greedy ? p.runs.every((r) => sameAsAr(r, ctx.greedy!)) : null,
     ...(isAutoStrategy(plan.strategy) ? { chosen_budgets: p.runs.flatMap((r) => r.outcome.chosenBudgets) } : {}),
+    acceptance_by_rank: countAcceptanceByRank(steps, RECORDED_RANKS),
+    prefix_curve: isPrefixConsistent(plan.strategy) ? prefixCurveOf(steps) : null,
   };
+}
+
+function prefixCurveOf(steps: readonly StepRecord[]): PrefixCurve {
+  const largest = Math.min(
+    MAX_TREE_NODES,
+    steps.reduce((m, s) => Math.max(m, s.tree.parents.length - 1), 0),
+  );
+  const accepted = prefixAcceptedCurve(steps, largest);
+  return { accepted: accepted.mean, internal: prefixInternalCurve(steps, largest).mean, count: accepted.count };
 }
 
 /** Efficiency against the verify cost of the steps' actual sizes (t is not linear, so not t(mean size)). */

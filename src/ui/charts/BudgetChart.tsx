@@ -1,14 +1,15 @@
 /**
  * Mean acceptance length (tau) or speedup against the draft-node budget, one line per strategy family (chain, fixed
  * trees, Sequoia, DySpec) and draft sources (coloured by family, dashed by sources: solid for the draft model,
- * dashed for context, dotted for corpus, dash-dot for a mix), each point labelled with its strategy. The
- * autoregressive run is the 1.0 line.
+ * dashed for context, dotted for corpus, dash-dot for a mix), each point labelled with its strategy (labels nudged
+ * apart where points crowd: layout/point-labels.ts). The autoregressive run is the 1.0 line.
  */
 import { max, min, scaleLinear } from 'd3';
 import { useEffect, useMemo, useRef } from 'react';
 import { budgetSeries, isDefaultSources, sourceDash, sourceKey } from '../layout/comparison';
 import type { BudgetSeries, ComparisonRow } from '../layout/comparison';
-import { FAMILY_COLORS, FAMILY_LABELS } from '../theme';
+import { labelWidth, placePointLabels } from '../layout/point-labels';
+import { familyColor, FAMILY_LABELS } from '../theme';
 import { ChartSvg } from './ChartSvg';
 import { chartFrame, drawAxes, drawEmpty, drawLegend, drawReference, topMarginWithLegend } from './chart-frame';
 
@@ -19,6 +20,10 @@ export interface BudgetChartProps {
   width?: number;
   height?: number;
 }
+
+/** Point labels: font size, and a generous width per character of it (DejaVu Sans digits are about 0.6 em). */
+const LABEL_FONT = 9;
+const LABEL_CHAR_WIDTH = 5.8;
 
 const METRIC_LABEL = { tau: 'mean acceptance length τ (tokens / step)', speedup: 'speedup (×)' } as const;
 
@@ -46,7 +51,7 @@ export function BudgetChart({ rows, metric, width = 520, height = 320 }: BudgetC
     if (!ref.current) return;
     const legend = series.map((s) => ({
       label: seriesLabel(s),
-      color: FAMILY_COLORS[s.family],
+      color: familyColor(s.family),
       dash: sourceDash(s.sources),
     }));
     const top = topMarginWithLegend(
@@ -79,7 +84,7 @@ export function BudgetChart({ rows, metric, width = 520, height = 320 }: BudgetC
       .join('path')
       .attr('class', (s) => `series-line ${seriesClass(s)}`)
       .attr('fill', 'none')
-      .attr('stroke', (s) => FAMILY_COLORS[s.family])
+      .attr('stroke', (s) => familyColor(s.family))
       .attr('stroke-width', 2)
       .attr('stroke-dasharray', (s) => sourceDash(s.sources))
       .attr('d', (s) => s.points.map((p, i) => `${i === 0 ? 'M' : 'L'}${x(p.budget)},${y(p.value)}`).join(''));
@@ -92,19 +97,30 @@ export function BudgetChart({ rows, metric, width = 520, height = 320 }: BudgetC
       .attr('cx', (p) => x(p.budget))
       .attr('cy', (p) => y(p.value))
       .attr('r', 4)
-      .attr('fill', (p) => FAMILY_COLORS[p.family])
+      .attr('fill', (p) => familyColor(p.family))
       .attr('stroke', '#ffffff')
       .append('title')
       .text((p) => `${p.strategy}: budget ${p.budget}, ${metric === 'tau' ? 'τ' : 'speedup'} ${p.value.toFixed(2)}`);
+    const labels = placePointLabels(
+      points.map((p) => ({
+        x: x(p.budget),
+        y: y(p.value),
+        width: labelWidth(p.strategy, LABEL_CHAR_WIDTH),
+        height: LABEL_FONT + 2,
+      })),
+      { width: frame.innerWidth + frame.margin.right - 2, height: frame.innerHeight },
+    );
     marks
       .selectAll('text.point-label')
       .data(points)
       .join('text')
       .attr('class', 'point-label')
-      .attr('x', (p) => x(p.budget) + 5)
-      .attr('y', (p) => y(p.value) - 6)
-      .attr('font-size', 9)
-      .attr('fill', (p) => FAMILY_COLORS[p.family])
+      .attr('x', (_, i) => labels[i].x)
+      .attr('y', (_, i) => labels[i].y)
+      .attr('dy', '0.32em')
+      .attr('text-anchor', (_, i) => labels[i].anchor)
+      .attr('font-size', LABEL_FONT)
+      .attr('fill', (p) => familyColor(p.family))
       .text((p) => p.strategy);
     drawLegend(frame, legend);
   }, [series, metric, title, width, height]);

@@ -1,9 +1,12 @@
-/** Acceptance rate at each tree depth, one line per strategy: how quickly acceptance decays along the path. */
-import { max, scaleLinear } from 'd3';
+/**
+ * Acceptance rate at each tree depth, one line per strategy: how quickly acceptance decays along the path. Lines are
+ * coloured by family (as in every chart) and dashed by draft sources; strategies of one family differ by marker.
+ */
+import { max, scaleLinear, symbol, symbolsFill } from 'd3';
 import { useEffect, useMemo, useRef } from 'react';
-import { depthSeries } from '../layout/comparison';
+import { depthSeries, familyRanks, sourceDash } from '../layout/comparison';
 import type { ComparisonRow } from '../layout/comparison';
-import { SERIES_COLORS } from '../theme';
+import { familyColor } from '../theme';
 import { ChartSvg } from './ChartSvg';
 import { chartFrame, drawAxes, drawEmpty, drawLegend, topMarginWithLegend } from './chart-frame';
 
@@ -46,7 +49,13 @@ export function DepthAcceptanceChart({ rows, width = 520, height = 320 }: DepthA
       xFormat: (v) => (Number.isInteger(v) ? String(v) : ''),
       yFormat: (v) => `${Math.round(v * 100)}%`,
     });
-    const colored = series.map((s, i) => ({ ...s, color: SERIES_COLORS[i % SERIES_COLORS.length] }));
+    const ranks = familyRanks(series.map((s) => s.family));
+    const colored = series.map((s, i) => ({
+      ...s,
+      color: familyColor(s.family),
+      dash: sourceDash(s.sources),
+      marker: symbol(symbolsFill[ranks[i] % symbolsFill.length], 40)() ?? '',
+    }));
     frame.plot
       .append('g')
       .attr('class', 'lines')
@@ -57,23 +66,26 @@ export function DepthAcceptanceChart({ rows, width = 520, height = 320 }: DepthA
       .attr('fill', 'none')
       .attr('stroke', (s) => s.color)
       .attr('stroke-width', 2)
+      .attr('stroke-dasharray', (s) => s.dash)
       .attr('d', (s) => s.points.map((p, i) => `${i === 0 ? 'M' : 'L'}${x(p.depth)},${y(p.rate)}`).join(''));
     frame.plot
       .append('g')
       .attr('class', 'points')
-      .selectAll('circle.point')
-      .data(colored.flatMap((s) => s.points.map((p) => ({ ...p, strategy: s.strategy, color: s.color }))))
-      .join('circle')
+      .selectAll('path.point')
+      .data(
+        colored.flatMap((s) => s.points.map((p) => ({ ...p, strategy: s.strategy, color: s.color, marker: s.marker }))),
+      )
+      .join('path')
       .attr('class', 'point')
-      .attr('cx', (p) => x(p.depth))
-      .attr('cy', (p) => y(p.rate))
-      .attr('r', 3)
+      .attr('transform', (p) => `translate(${x(p.depth)},${y(p.rate)})`)
+      .attr('d', (p) => p.marker)
       .attr('fill', (p) => p.color)
+      .attr('stroke', '#ffffff')
       .append('title')
       .text((p) => `${p.strategy}: depth ${p.depth}, ${(p.rate * 100).toFixed(1)}% accepted`);
     drawLegend(
       frame,
-      colored.map((s) => ({ label: s.strategy, color: s.color })),
+      colored.map((s) => ({ label: s.strategy, color: s.color, dash: s.dash, marker: s.marker })),
     );
   }, [series, width, height]);
 

@@ -6,10 +6,10 @@
  */
 import { max, scaleBand, scaleLinear, select } from 'd3';
 import { useEffect, useMemo, useRef } from 'react';
-import { isDefaultSources, sourceDash, sourceKey, strategySources } from '../layout/comparison';
+import { isDefaultSources, sourceDash, sourceKey } from '../layout/comparison';
 import type { ComparisonRow } from '../layout/comparison';
 import { speedupBarLayout } from '../layout/speedup-bars';
-import { FAMILY_COLORS } from '../theme';
+import { familyColor } from '../theme';
 import { ChartSvg } from './ChartSvg';
 import { chartFrame, drawAxes, drawEmpty, drawVerticalReference } from './chart-frame';
 
@@ -33,10 +33,7 @@ const valueText = (r: ComparisonRow): string => `${r.speedup.toFixed(2)}×`;
 const rowEnd = (r: ComparisonRow): number => Math.max(r.speedup, r.speedupCi?.[1] ?? r.speedup);
 
 /** Whether a row drafts from anything but the draft model alone (autoregressive rows draft nothing). */
-const tableSourced = (r: ComparisonRow): boolean => {
-  const sources = strategySources(r.strategy);
-  return sources.length > 0 && !isDefaultSources(sources);
-};
+const tableSourced = (r: ComparisonRow): boolean => r.sources.length > 0 && !isDefaultSources(r.sources);
 
 /** Bar chart of each strategy's speedup (bars coloured by family). */
 export function SpeedupBarChart({ rows, width = 520, height }: SpeedupBarChartProps) {
@@ -92,24 +89,21 @@ export function SpeedupBarChart({ rows, width = 520, height }: SpeedupBarChartPr
       .selectAll('rect.bar')
       .data(data)
       .join('rect')
-      .attr(
-        'class',
-        (r) => `bar bar-${r.family}${tableSourced(r) ? ` bar-sources-${sourceKey(strategySources(r.strategy))}` : ''}`,
-      )
+      .attr('class', (r) => `bar bar-${r.family}${tableSourced(r) ? ` bar-sources-${sourceKey(r.sources)}` : ''}`)
       .attr('x', 0)
       .attr('y', (_, i) => layout.rows[i].barY)
       .attr('width', (r) => x(Math.max(0, r.speedup)))
       .attr('height', layout.barHeight)
-      .attr('fill', (r) => FAMILY_COLORS[r.family])
+      .attr('fill', (r) => familyColor(r.family))
       .attr('fill-opacity', (r) => (tableSourced(r) ? 0.55 : null))
-      .attr('stroke', (r) => (tableSourced(r) ? FAMILY_COLORS[r.family] : null))
+      .attr('stroke', (r) => (tableSourced(r) ? familyColor(r.family) : null))
       .attr('stroke-width', (r) => (tableSourced(r) ? 1.5 : null))
-      .attr('stroke-dasharray', (r) => (tableSourced(r) ? sourceDash(strategySources(r.strategy)) : null))
+      .attr('stroke-dasharray', (r) => (tableSourced(r) ? sourceDash(r.sources) : null))
       .append('title')
       .text(
         (r) =>
           `${r.strategy}: ${valueText(r)} (τ ${r.tau.toFixed(2)}, ${r.tokensPerSecond.toFixed(1)} tok/s; ` +
-          `drafts from ${sourceKey(strategySources(r.strategy))})`,
+          `drafts from ${sourceKey(r.sources)})`,
       );
     // Error bars: the speedup's 95% interval (paired bootstrap), a whisker across the bar's centre line.
     const whiskers = frame.plot

@@ -146,6 +146,7 @@ export function drawLegend(
     color: string;
     dashed?: boolean;
     /** a dash pattern (wins over `dashed`) */ dash?: string | null;
+    /** SVG path of a point marker drawn on the swatch (the depth chart's shape per strategy) */ marker?: string;
   }[],
 ): void {
   const width = frame.innerWidth + frame.margin.right - 8;
@@ -173,6 +174,14 @@ export function drawLegend(
     .attr('stroke', (d) => d.color)
     .attr('stroke-width', 2.5)
     .attr('stroke-dasharray', (d) => d.dash ?? (d.dashed ? '4 3' : null));
+  item
+    .filter((d) => Boolean(d.marker))
+    .append('path')
+    .attr('class', 'legend-marker')
+    .attr('transform', 'translate(7,6)')
+    .attr('d', (d) => d.marker ?? '')
+    .attr('fill', (d) => d.color)
+    .attr('stroke', '#ffffff');
   item
     .append('text')
     .attr('x', 18)

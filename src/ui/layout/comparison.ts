@@ -1,21 +1,26 @@
 /**
- * Rows of a strategy comparison (one benchmark run per strategy on the same prompt and backend) and the pure
- * helpers the comparison charts use: which family a strategy belongs to, where it drafts from, its node budget, and
- * the series to draw.
+ * Rows of a strategy comparison (one benchmark row per strategy, from core's summary over the page's runs:
+ * store/comparison-bench.ts) and the pure helpers the comparison table and charts use: a strategy's family and
+ * draft sources (both read with the engine's parser), its node budget, the grouping by sources, and the series to
+ * draw.
  */
-import { branchingNodes, DEFAULT_SOURCES, nodeBudget, parseStrategy, sourcesOf } from '../../core/strategy';
+import type { BenchResult } from '../../core/benchmark/summary';
+import { branchingNodes, nodeBudget, parseStrategy, sourcesOf, STRATEGY_KINDS } from '../../core/strategy';
 import type { DraftSourceName, Strategy } from '../../core/strategy';
 
-/** Strategy families, as the charts group them. */
-export type Family = 'ar' | 'chain' | 'tree' | 'sequoia' | 'dyspec' | 'dyspec-cal';
+/** Strategy families, as the charts colour them: the strategy kinds of the engine's grammar. */
+export type Family = Strategy['kind'];
 
-/** All families, in legend order. */
-export const FAMILIES: readonly Family[] = ['ar', 'chain', 'tree', 'sequoia', 'dyspec', 'dyspec-cal'];
+/** All families, in legend order (the grammar's order). */
+export const FAMILIES: readonly Family[] = STRATEGY_KINDS;
 
 /** One strategy's results. */
 export interface ComparisonRow {
   strategy: string;
+  /** `familyOf(strategy)`: read once, here, so the charts colour rows without parsing names again. */
   family: Family;
+  /** `strategySources(strategy)`: where it drafts from (none for `ar`). */
+  sources: readonly DraftSourceName[];
   /** Draft nodes per step (gamma for chain, nodes for trees; 0 for autoregressive). */
   budget: number;
   /** Mean acceptance length: tokens per verify step. */
@@ -32,30 +37,20 @@ export interface ComparisonRow {
 }
 
 /**
- * The family of a strategy name, by keyword (case-insensitive): `ar` / `autoregressive` / `baseline`, `chain`,
- * `sequoia`, `dyspec` / `dyspec-t` / `dynamic`; anything else (`tree:…`, fixed, k-ary, branching vectors) is a
- * fixed `tree`.
+ * The family of a strategy: its kind in the engine's grammar (`chain:4@context` → chain, `dyspec-t:0.1` →
+ * dyspec-t), so a strategy has one family, and one colour, wherever it is drawn.
+ * @throws InvalidSettingError for text outside the grammar (the comparison drops such runs before it gets here)
  */
 export function familyOf(strategy: string): Family {
-  const s = strategy.trim().toLowerCase();
-  if (/^(ar|autoregressive|baseline|target[-_ ]?only)\b/.test(s)) return 'ar';
-  if (s.startsWith('dyspec-cal')) return 'dyspec-cal';
-  if (s.includes('dyspec') || s.includes('dynamic')) return 'dyspec';
-  if (s.includes('sequoia')) return 'sequoia';
-  if (s.startsWith('chain') || s.startsWith('spec') || s.includes('gamma')) return 'chain';
-  return 'tree';
+  return parseStrategy(strategy).kind;
 }
 
 /**
  * The draft sources of a strategy, read with the engine's parser (`chain:4@context` → context); none for `ar`.
- * Names outside the engine's grammar (loose benchmark names) draft from the model, unless they are autoregressive.
+ * @throws InvalidSettingError for text outside the grammar
  */
 export function strategySources(strategy: string): readonly DraftSourceName[] {
-  try {
-    return sourcesOf(parseStrategy(strategy));
-  } catch {
-    return familyOf(strategy) === 'ar' ? [] : DEFAULT_SOURCES;
-  }
+  return sourcesOf(parseStrategy(strategy));
 }
 
 /** The sources as one key and label, e.g. `context+model`; `target only` for none (autoregressive). */
@@ -90,10 +85,12 @@ export interface SourceGroup<R> {
  * Rows grouped by their strategy's draft sources: the autoregressive group first (the reference), then the groups
  * in the order they first appear; rows keep their order within a group.
  */
-export function groupBySource<R extends { strategy: string }>(rows: readonly R[]): SourceGroup<R>[] {
+export function groupBySource<R extends { strategy: string; sources?: readonly DraftSourceName[] }>(
+  rows: readonly R[],
+): SourceGroup<R>[] {
   const groups = new Map<string, SourceGroup<R>>();
   for (const row of rows) {
-    const sources = strategySources(row.strategy);
+    const sources = row.sources ?? strategySources(row.strategy);
     const key = sourceKey(sources);
     let group = groups.get(key);
     if (!group) groups.set(key, (group = { key, sources, rows: [] }));
@@ -106,42 +103,33 @@ export function groupBySource<R extends { strategy: string }>(rows: readonly R[]
 /** Number of nodes of a fixed tree with this branching vector (the engine's count). */
 export { branchingNodes };
 
-/** The budget of a strategy in the engine's grammar (`chain:4`, `tree:3x2x1`, `sequoia:32:6`, ...); undefined if not one. */
-function parsedBudget(strategy: string): number | undefined {
-  let s: Strategy;
-  try {
-    s = parseStrategy(strategy);
-  } catch {
-    return undefined;
-  }
-  return nodeBudget(s) ?? Number.NaN;
+/**
+ * Draft nodes per step that a strategy asks for: gamma, the branching vector's node count, the Sequoia or DySpec
+ * budget; for threshold and auto strategies (no fixed budget) the mean number of draft nodes the runs drafted.
+ */
+export function strategyBudget(strategy: string, meanDraftNodes: number): number {
+  return nodeBudget(parseStrategy(strategy)) ?? meanDraftNodes;
 }
 
 /**
- * The draft-node budget of a strategy: `meanTreeSize` when given (draft nodes per step, the root not counted),
- * else read from the name. Names in the engine's grammar (src/core/strategy.ts) are read exactly: `ar` → 0,
- * `chain:G` → G, `tree:B1xB2x…` → its node count, `sequoia:N[:D]` / `dyspec:N` → N; `auto` budgets and threshold
- * trees (`dyspec-t:T[:CAP]`) → NaN (their size is only known from a run). Other names are read loosely: a branching
- * vector (`tree-3x2x1`, `fixed:[3,2,1]`) gives its node count, a k-ary tree written `k2d3` / `2-ary-3` gives
- * k + k² + k³, otherwise the first integer for Sequoia names and the last one for others (`chain-4` → 4).
+ * One row per summarised strategy, grouped by draft sources (`ar` first, then each set of sources in the order it
+ * first appears; strategies in the order they first appear within a group).
  */
-export function budgetOf(strategy: string, meanTreeSize?: number): number {
-  if (meanTreeSize !== undefined && Number.isFinite(meanTreeSize)) return meanTreeSize;
-  const parsed = parsedBudget(strategy);
-  if (parsed !== undefined) return parsed;
-  const s = strategy.toLowerCase();
-  const family = familyOf(s);
-  if (family === 'ar') return 0;
-  if (family === 'tree') {
-    const vector = /(\d+(?:\s*[x,×]\s*\d+)+)/.exec(s);
-    if (vector) return branchingNodes(vector[1].split(/[x,×]/).map((v) => Number(v.trim())));
-    const kary =
-      /k\s*=?\s*(\d+)\s*[-_,]?\s*d\s*=?\s*(\d+)/.exec(s) ?? /(\d+)-ary[-_ ]?(?:d(?:epth)?[=-]?)?(\d+)/.exec(s);
-    if (kary) return branchingNodes(new Array<number>(Number(kary[2])).fill(Number(kary[1])));
-  }
-  const ints = s.replace(/\d*\.\d+/g, ' ').match(/\d+/g);
-  if (!ints) return Number.NaN;
-  return Number(family === 'sequoia' ? ints[0] : ints[ints.length - 1]);
+export function comparisonRows(bench: BenchResult | null): ComparisonRow[] {
+  if (!bench) return [];
+  const rows = bench.rows.map((r): ComparisonRow => ({
+    strategy: r.strategy,
+    family: familyOf(r.strategy),
+    sources: strategySources(r.strategy),
+    budget: strategyBudget(r.strategy, r.verify_steps > 0 ? r.draft_n / r.verify_steps : 0),
+    tau: r.mean_acceptance_length,
+    speedup: r.speedup_vs_ar,
+    speedupCi: r.speedup_ci95,
+    tokensPerSecond: r.tokens_per_second,
+    acceptanceRatePerDepth: r.acceptance_rate_per_depth,
+    runs: r.runs,
+  }));
+  return groupBySource(rows).flatMap((g) => g.rows);
 }
 
 /** One family's points for the budget chart with one set of draft sources, sorted by budget. */
@@ -176,6 +164,7 @@ export function budgetSeries(rows: readonly ComparisonRow[], metric: 'tau' | 'sp
 export interface DepthSeries {
   strategy: string;
   family: Family;
+  sources: readonly DraftSourceName[];
   points: { depth: number; rate: number }[];
 }
 
@@ -185,9 +174,23 @@ export function depthSeries(rows: readonly ComparisonRow[]): DepthSeries[] {
     .map((r) => ({
       strategy: r.strategy,
       family: r.family,
+      sources: r.sources,
       points: r.acceptanceRatePerDepth
         .map((rate, i) => ({ depth: i + 1, rate }))
         .filter((p) => Number.isFinite(p.rate)),
     }))
     .filter((s) => s.points.length > 0);
+}
+
+/**
+ * Each item's rank within its family, in the order given (families `chain, tree, chain` → 0, 0, 1): strategies of
+ * one family share its colour, and the rank picks what tells them apart (the depth chart's marker shape).
+ */
+export function familyRanks(families: readonly Family[]): number[] {
+  const seen = new Map<Family, number>();
+  return families.map((family) => {
+    const rank = seen.get(family) ?? 0;
+    seen.set(family, rank + 1);
+    return rank;
+  });
 }

@@ -176,3 +176,72 @@ export function parseTranslate(transform: string | null): [number, number] | nul
   const y = m[2] === undefined ? 0 : Number(m[2]);
   return Number.isFinite(x) && Number.isFinite(y) ? [x, y] : null;
 }
+
+/** A zoom transform: content point p is drawn at k * p + (x, y). */
+export interface ViewTransform {
+  k: number;
+  x: number;
+  y: number;
+}
+
+/**
+ * The transform that shows a whole `content` box inside a `view` box: scaled down until it fits (never up past
+ * `maxScale`, so a small tree keeps its text size), and centred.
+ */
+export function fitTransform(
+  content: { width: number; height: number },
+  view: { width: number; height: number },
+  maxScale = 1,
+): ViewTransform {
+  const cw = Math.max(1, content.width);
+  const ch = Math.max(1, content.height);
+  const k = Math.max(1e-3, Math.min(maxScale, view.width / cw, view.height / ch));
+  return { k, x: (view.width - cw * k) / 2, y: (view.height - ch * k) / 2 };
+}
+
+/** A tree laid out for a view of fixed size, and the transform that fits it there. */
+export interface TreeViewGeometry {
+  layout: FittedTreeLayout;
+  /** The transform that shows the whole drawing in the view (the "fit" of the zoom). */
+  fit: ViewTransform;
+}
+
+/**
+ * Lays out a tree for a view of `width` x `height` px. Where the tree is wider than the view (deep trees, narrow
+ * screens), it is laid out again as tall as it will be scaled down, so that once fitted its rows still spread over
+ * the view's height instead of bunching into a strip.
+ */
+export function treeViewGeometry(parents: readonly number[], options: FitOptions): TreeViewGeometry {
+  const view = { width: Math.max(1, options.width), height: Math.max(1, options.height) };
+  let layout = fitTreeLayout(parents, options);
+  const widthScale = view.width / layout.contentWidth;
+  if (widthScale < 1) {
+    layout = fitTreeLayout(parents, { ...options, width: layout.contentWidth, height: view.height / widthScale });
+  }
+  const fit = fitTransform({ width: layout.contentWidth, height: layout.contentHeight }, view);
+  return { layout, fit };
+}
+
+/** The zoom range of a view whose fit scale is `fitScale`: from half the fit (or half size) up to 4x. */
+export function zoomScaleExtent(fitScale: number): [number, number] {
+  return [Math.min(fitScale, 1) / 2, 4];
+}
+
+/**
+ * Where a node's tooltip goes inside a view `width` px wide: right of a node in the left half, left of one in the
+ * right half (as a CSS `right` offset), so it never pokes out of the view and widens the page.
+ * @param x the node's position in the view, px
+ */
+export function tooltipPlacement(
+  x: number,
+  y: number,
+  width: number,
+  gap = 14,
+): { left?: number; right?: number; top: number; maxWidth: number } {
+  const inRightHalf = x > width / 2;
+  const room = inRightHalf ? x - gap : width - x - gap;
+  const maxWidth = Math.max(120, Math.floor(room));
+  return inRightHalf
+    ? { right: Math.max(0, width - x + gap), top: y + 10, maxWidth }
+    : { left: x + gap, top: y + 10, maxWidth };
+}

@@ -6,14 +6,15 @@
  */
 import { useId, useMemo, useRef, useState, type ReactNode } from 'react';
 import { comparisonBench } from '../../store/comparison-bench';
-import { datastoreBlocker } from '../../store/datastore-slice';
+import { runBlocker } from '../../store/run-blockers';
 import type { ComparisonView } from '../../store/traces-slice';
 import { useApp } from '../../store/store';
 import { BudgetChart, CalibrationChart, DepthAcceptanceChart, SpeedupBarChart } from '../charts';
 import { calibrationBins } from '../layout/calibration';
-import { groupBySource } from '../layout/comparison';
-import { comparisonRows } from './comparison-rows';
+import { comparisonRows, groupBySource } from '../layout/comparison';
 import { downloadBlob } from '../export-svg';
+import { explainRows } from '../../core/explain';
+import { CostPanel } from './CostPanel';
 import { SvgExport } from './SvgExport';
 import { useElementWidth } from './use-width';
 
@@ -141,6 +142,7 @@ function saveBench(comparison: ComparisonView): void {
   const doc = {
     settings: { strategies: comparison.strategies, prompts: comparison.prompts.length, repeats: comparison.repeats },
     ...comparison.bench,
+    explanation: comparison.bench ? explainRows(comparison.bench) : [],
   };
   downloadBlob(new Blob([`${JSON.stringify(doc, null, 2)}\n`], { type: 'application/json' }), 'specdec-bench.json');
 }
@@ -173,6 +175,22 @@ function captionProtocol(
   );
 }
 
+/** The table's caption: what every strategy shares, what speedup is measured against, how the figures were taken. */
+function tableCaption(
+  protocol: { complete_units: number; bootstrap_units: string } | null,
+  comparison: ComparisonView | null,
+): ReactNode {
+  return (
+    <>
+      {comparison && comparison.prompts.length > 1
+        ? `The same ${comparison.prompts.length} prompts and settings for every strategy`
+        : 'The same prompt and settings for every strategy'}
+      {comparison?.source === 'trace' ? ' (replayed from a trace file)' : ''}; speedup is against <code>ar</code> on the
+      same prompts. {captionProtocol(protocol, comparison)}
+    </>
+  );
+}
+
 /** The compare view. */
 export function ComparePanel() {
   const status = useApp((s) => s.compareStatus);
@@ -182,7 +200,7 @@ export function ComparePanel() {
   const startCompare = useApp((s) => s.startCompare);
   const stopCompare = useApp((s) => s.stopCompare);
   const showRun = useApp((s) => s.showComparisonRun);
-  const blocker = useApp((s) => datastoreBlocker(s.settings.compare.split(','), s));
+  const blocker = useApp((s) => runBlocker(s, 'compare'));
   const box = useRef<HTMLDivElement>(null);
   const width = useElementWidth(box, 1000);
   const runs = useMemo(() => comparison?.runs ?? [], [comparison]);
@@ -195,6 +213,11 @@ export function ComparePanel() {
     [runs, comparison?.added, status],
   );
   const rows = useMemo(() => comparisonRows(summary.result), [summary]);
+  // The latency profile the engine measured (live) or the trace carries: the page's summary has none of its own.
+  const costResult = useMemo(
+    () => summary.result && { ...summary.result, profile: comparison?.profile ?? summary.result.profile },
+    [summary, comparison?.profile],
+  );
   const protocol = summary.result?.protocol ?? null;
   const groups = useMemo(() => groupBySource(rows), [rows]);
   const bins = useMemo(() => calibrationBins(runs.filter((r) => r.strategy !== 'ar').flatMap((r) => r.steps)), [runs]);
@@ -251,61 +274,64 @@ export function ComparePanel() {
         </p>
       )}
       {rows.length > 0 && (
-        <div className="table-scroll">
-          <table className="compare-table" data-testid="compare-table">
-            <caption data-testid="compare-caption">
-              {comparison && comparison.prompts.length > 1
-                ? `The same ${comparison.prompts.length} prompts and settings for every strategy`
-                : 'The same prompt and settings for every strategy'}
-              {comparison?.source === 'trace' ? ' (replayed from a trace file)' : ''}; speedup is against{' '}
-              <code>ar</code> on the same prompts. {captionProtocol(protocol, comparison)}
-            </caption>
-            <thead>
-              <tr>
-                <th scope="col">strategy</th>
-                <th scope="col">source</th>
-                <th scope="col">budget</th>
-                <th scope="col">τ</th>
-                <th scope="col">tokens/s</th>
-                <th scope="col">speedup</th>
-                <th scope="col">95% interval</th>
-                <th scope="col">
-                  <span className="sr-only">show</span>
-                </th>
-              </tr>
-            </thead>
-            {groups.map((g) => (
-              <tbody key={g.key} className="source-group" data-sources={g.key}>
-                {g.rows.map((r) => (
-                  <tr key={r.strategy}>
-                    <th scope="row">
-                      <code>{r.strategy}</code>
-                    </th>
-                    <td className="source-cell">{g.key}</td>
-                    <td>{fmt(r.budget, Number.isInteger(r.budget) ? 0 : 1)}</td>
-                    <td>{fmt(r.tau)}</td>
-                    <td>{fmt(r.tokensPerSecond, 1)}</td>
-                    <td>{Number.isFinite(r.speedup) ? `${fmt(r.speedup)}×` : '—'}</td>
-                    <td className="interval-cell">
-                      {r.speedupCi ? `${fmt(r.speedupCi[0])}–${fmt(r.speedupCi[1])}` : '—'}
-                    </td>
-                    <td>
-                      <button
-                        type="button"
-                        onClick={() => showRun(runs.findIndex((run) => run.strategy === r.strategy))}
-                        disabled={active || runBusy}
-                        aria-label={`Show the tree and output of ${r.strategy}`}
-                      >
-                        Show tree
-                      </button>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            ))}
-          </table>
-        </div>
+        <>
+          {/* The caption as read on screen: above the scrolling table, so it wraps to the panel, not to the table. */}
+          <p className="table-note" aria-hidden="true">
+            {tableCaption(protocol, comparison)}
+          </p>
+          <div className="table-scroll" role="region" aria-label="Comparison table" tabIndex={0}>
+            <table className="compare-table" data-testid="compare-table">
+              <caption className="sr-only" data-testid="compare-caption">
+                {tableCaption(protocol, comparison)}
+              </caption>
+              <thead>
+                <tr>
+                  <th scope="col">strategy</th>
+                  <th scope="col">source</th>
+                  <th scope="col">budget</th>
+                  <th scope="col">τ</th>
+                  <th scope="col">tokens/s</th>
+                  <th scope="col">speedup</th>
+                  <th scope="col">95% interval</th>
+                  <th scope="col">
+                    <span className="sr-only">show</span>
+                  </th>
+                </tr>
+              </thead>
+              {groups.map((g) => (
+                <tbody key={g.key} className="source-group" data-sources={g.key}>
+                  {g.rows.map((r) => (
+                    <tr key={r.strategy}>
+                      <th scope="row">
+                        <code>{r.strategy}</code>
+                      </th>
+                      <td className="source-cell">{g.key}</td>
+                      <td>{fmt(r.budget, Number.isInteger(r.budget) ? 0 : 1)}</td>
+                      <td>{fmt(r.tau)}</td>
+                      <td>{fmt(r.tokensPerSecond, 1)}</td>
+                      <td>{Number.isFinite(r.speedup) ? `${fmt(r.speedup)}×` : '—'}</td>
+                      <td className="interval-cell">
+                        {r.speedupCi ? `${fmt(r.speedupCi[0])}–${fmt(r.speedupCi[1])}` : '—'}
+                      </td>
+                      <td>
+                        <button
+                          type="button"
+                          onClick={() => showRun(runs.findIndex((run) => run.strategy === r.strategy))}
+                          disabled={active || runBusy}
+                          aria-label={`Show the tree and output of ${r.strategy}`}
+                        >
+                          Show tree
+                        </button>
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              ))}
+            </table>
+          </div>
+        </>
       )}
+      {costResult && !active && <CostPanel result={costResult} width={width} />}
       <div ref={box} className="chart-grid" style={{ gridTemplateColumns: `repeat(${columns}, minmax(0, 1fr))` }}>
         {rows.length > 0 && (
           <>

@@ -5,6 +5,8 @@
  */
 import type { Metrics } from '../../core/metrics';
 import { runMetrics } from '../../store/derive';
+import { failedRunError } from '../../store/run-slice';
+import { runSummaryLine } from '../layout/run-summary';
 import { useApp } from '../../store/store';
 import { TOKEN_COLORS } from '../theme';
 
@@ -61,12 +63,32 @@ function DepthBars({ rates }: { rates: number[] }) {
 export function MetricsPanel() {
   const run = useApp((s) => s.run);
   const baseline = useApp((s) => (s.run?.baselineKey ? s.baselines[s.run.baselineKey] : undefined));
+  const failed = useApp((s) => failedRunError(s) !== null);
+  const measuring = useApp((s) => s.baselineRunning);
   if (!run) return null;
+  if (failed && run.steps.length === 0) {
+    // Zeros here would read as a measurement; the error is in the tree's place.
+    return (
+      <section className="panel metrics-panel" aria-label="Metrics">
+        <h2>Metrics</h2>
+        <p className="muted" data-testid="metrics-failed">
+          none: the run failed before its first step
+        </p>
+      </section>
+    );
+  }
   const m = runMetrics(run);
   const speedup = baseline && baseline.tokens_per_second > 0 ? m.tokens_per_second / baseline.tokens_per_second : NaN;
   return (
     <section className="panel metrics-panel" aria-label="Metrics">
-      <h2>Metrics</h2>
+      <h2>Metrics {failed && <small className="error">(up to the failure)</small>}</h2>
+      <p className="run-summary" data-testid="run-summary">
+        {runSummaryLine(
+          m,
+          run.strategy,
+          baseline ? { tokensPerSecond: baseline.tokens_per_second } : measuring ? 'measuring' : null,
+        )}
+      </p>
       <dl className="metric-grid" data-testid="metrics">
         <div>
           <dt>tokens/s</dt>

@@ -1,17 +1,33 @@
 /**
  * Model pair choice: the bundled pair (default, offline), presets of real Hugging Face pairs that share a tokenizer,
- * or any two ids; the backend request; per-file download progress; the loaded pair and load errors.
+ * or any two ids; the backend request; per-file download progress; the loaded pair and load errors, with the way
+ * out of a failed download (load the bundled pair, which needs no network).
  */
 import { useId } from 'react';
 import type { LoadProgress } from '../../runtime/types';
+import { offersBundledPair } from '../../store/models-slice';
 import { CUSTOM_PRESET_ID, MODEL_PRESETS, findPreset } from '../../store/presets';
 import type { BackendPreference } from '../../store/settings';
 import { useApp } from '../../store/store';
+import { shortModelId as shortId } from './BackendBadge';
 import { CheckField } from './fields';
 
-/** A model id for display: a folder URL's last segment, a hub id as is. */
-function shortId(id: string): string {
-  return /^https?:\/\//.test(id) ? (id.replace(/\/+$/, '').split('/').pop() ?? id) : id;
+/**
+ * "Use the bundled pair" after a failed load of another pair: switches the model setting and loads it. Shown in the
+ * Models panel and in the run's error notice alike.
+ */
+export function UseBundledButton({ testId }: { testId: string }) {
+  const offered = useApp(offersBundledPair);
+  const loadBundledPair = useApp((s) => s.loadBundledPair);
+  if (!offered) return null;
+  return (
+    <p className="field-hint">
+      The bundled pair ships with the page and needs no network:{' '}
+      <button type="button" onClick={() => void loadBundledPair()} data-testid={testId}>
+        Use the bundled pair
+      </button>
+    </p>
+  );
 }
 
 function formatBytes(n: number): string {
@@ -135,9 +151,12 @@ export function ModelPicker({ disabled }: { disabled?: boolean }) {
         </ul>
       )}
       {modelError && (
-        <p className="error" role="alert" data-testid="model-error">
-          {modelError}
-        </p>
+        <div role="alert">
+          <p className="error" data-testid="model-error">
+            {modelError}
+          </p>
+          <UseBundledButton testId="use-bundled" />
+        </div>
       )}
     </fieldset>
   );

@@ -1,9 +1,12 @@
 /**
- * Messages above the views: ignored link values, trace import results, run errors and a WebGPU fallback. Each can
- * be dismissed; none of them blocks the page.
+ * Messages above the views: ignored link values, trace import results, run errors (a failed model load included, so
+ * its cause shows at Run as well as in the Models panel, with the same way out) and a WebGPU fallback. The notices
+ * that can be dismissed say so; none of them blocks the page.
  */
 import type { ReactNode } from 'react';
+import { failedRunError } from '../../store/run-slice';
 import { useApp } from '../../store/store';
+import { UseBundledButton } from './ModelPicker';
 
 function Notice(props: {
   kind: 'error' | 'warning' | 'info';
@@ -35,6 +38,9 @@ export function Notices() {
   const importNotice = useApp((s) => s.importNotice);
   const dismissImport = useApp((s) => s.dismissImport);
   const runError = useApp((s) => s.runError);
+  const runFailed = useApp((s) => s.runStatus === 'error');
+  // A run that failed before finishing shows its error in place of the tree and metrics instead.
+  const shownInView = useApp((s) => s.view === 'run' && failedRunError(s) !== null);
   const modelError = useApp((s) => s.modelError);
   const fallback = useApp((s) => s.loaded?.backend.fallbackReason ?? null);
   const backendRequest = useApp((s) => s.settings.backend);
@@ -62,9 +68,13 @@ export function Notices() {
           <p>{importNotice}</p>
         </Notice>
       )}
-      {runError && runError !== modelError && (
+      {runError && !shownInView && (
         <Notice kind="error" testId="run-error">
-          <p>{runError}</p>
+          <p>
+            {runFailed && <strong>{runError === modelError ? 'The models did not load. ' : 'Run failed. '}</strong>}
+            {runError}
+          </p>
+          {runError === modelError && <UseBundledButton testId="run-use-bundled" />}
         </Notice>
       )}
       {fallback && (

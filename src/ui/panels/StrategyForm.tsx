@@ -84,25 +84,24 @@ function SourceChoice({
 /** The strategy picker with the knobs of the chosen kind. */
 export function StrategyForm({ disabled }: { disabled?: boolean }) {
   const strategy = useApp((s) => s.settings.strategy);
+  const invalid = useApp((s) => s.invalidInputs.strategy);
   const setSetting = useApp((s) => s.setSetting);
   const [draft, setDraft] = useState<StrategyDraft>(() => draftFromStrategy(strategy));
-  const [committed, setCommitted] = useState(strategy);
-  const [error, setError] = useState<string | null>(null);
+  const [seen, setSeen] = useState({ strategy, invalid });
   const kindId = useId();
-  if (committed !== strategy) {
-    // Changed from outside the form (link, import): adopt it.
-    setCommitted(strategy);
-    setDraft((d) => draftFromStrategy(strategy, d));
-    setError(null);
+  if (seen.strategy !== strategy || seen.invalid !== invalid) {
+    // Changed from outside the form (link, import, reset): adopt it, unless the knobs already say it.
+    setSeen({ strategy, invalid });
+    if (!invalid && composeStrategy(draft) !== strategy) setDraft((d) => draftFromStrategy(strategy, d));
   }
   const update = (patch: Partial<StrategyDraft>): void => {
     const next = { ...draft, ...patch };
     setDraft(next);
     const text = composeStrategy(next);
-    const message = setSetting('strategy', text);
-    setError(message);
-    if (message === null) setCommitted(text);
+    setSetting('strategy', text, text);
   };
+  // The store's message: the same one Run gives as its reason, and it survives the form being re-rendered.
+  const error = invalid?.error ?? null;
 
   let knobs: ReactNode = null;
   switch (draft.kind) {

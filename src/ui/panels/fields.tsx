@@ -1,6 +1,7 @@
 /**
- * Labelled form fields bound to one setting. Each keeps the text being typed locally, commits it to the store when
- * it is valid, and shows the store's message when it is not (so a half-typed "0." never resets the field).
+ * Labelled form fields bound to one setting. A number field keeps the text being typed (so a half-typed "0." never
+ * resets it), commits it to the store when valid, and otherwise leaves it with the store as a refused input: the
+ * message shown under the field and the reason the run buttons give both come from there.
  */
 import { useId, useState } from 'react';
 import type { Settings } from '../../store/settings';
@@ -20,19 +21,24 @@ export interface NumberFieldProps {
   disabled?: boolean;
 }
 
+/** The number a field's text means; NaN for an empty field (Number('') would be 0). */
+const parseNumber = (text: string): number => (text.trim() === '' ? NaN : Number(text));
+
 /** A number input for one numeric setting. */
 export function NumberField({ field, label, min, max, step = 'any', hint, disabled }: NumberFieldProps) {
   const value = useApp((s) => s.settings[field]);
+  const invalid = useApp((s) => s.invalidInputs[field]);
   const setSetting = useApp((s) => s.setSetting);
   const id = useId();
-  const [text, setText] = useState(String(value));
-  const [error, setError] = useState<string | null>(null);
-  const [shown, setShown] = useState(value);
-  if (shown !== value) {
-    // The store changed from elsewhere (a pasted link, reset): show its value.
-    setShown(value);
-    if (Number(text) !== value) setText(String(value));
+  const [text, setText] = useState(() => invalid?.raw ?? String(value));
+  const [seen, setSeen] = useState({ value, invalid });
+  if (seen.value !== value || seen.invalid !== invalid) {
+    // The store changed: a value from elsewhere (a pasted link, reset), or the refused input dropped. Show the value,
+    // unless the text already means it.
+    setSeen({ value, invalid });
+    if (!invalid && parseNumber(text) !== value) setText(String(value));
   }
+  const error = invalid?.error ?? null;
   return (
     <div className="field">
       <label htmlFor={id}>{label}</label>
@@ -49,8 +55,7 @@ export function NumberField({ field, label, min, max, step = 'any', hint, disabl
         aria-describedby={error || hint ? `${id}-msg` : undefined}
         onChange={(e) => {
           setText(e.target.value);
-          const message = setSetting(field, e.target.value === '' ? NaN : Number(e.target.value));
-          setError(message);
+          setSetting(field, parseNumber(e.target.value), e.target.value);
         }}
       />
       {(error || hint) && (

@@ -2,22 +2,33 @@
  * One step's token tree, drawn with D3 as a horizontal tidy tree (root on the left): the accepted path, rejected
  * and unvisited draft nodes, and the target's bonus token attached to the last accepted node. Node size follows the
  * draft probability q; nodes drawn by a table source (context lookup, corpus datastore) wear a ring in its colour.
- * Hover or focus a node for its details; arrow keys move between nodes.
+ * Hover or focus a node for its details; arrow keys move between nodes. The drawing is scaled to fit its panel at
+ * any width (a deep tree on a phone is shown whole, smaller); drag (two fingers on touch) pans, Ctrl + wheel or a
+ * pinch zooms, and "Fit" shows the whole tree again.
  */
-import { select } from 'd3';
+import { select, zoom, zoomIdentity, type D3ZoomEvent } from 'd3';
 // Side effect: adds selection.transition() / .interrupt(), used below. The d3 bundle is marked side-effect free, so
 // importing only `select` from it would let the build drop d3-transition; this import keeps it wherever TreeView goes.
 import 'd3-transition';
-import { useEffect, useId, useMemo, useRef, useState } from 'react';
-import type { KeyboardEvent as ReactKeyboardEvent } from 'react';
+import { useEffect, useId, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import type { KeyboardEvent as ReactKeyboardEvent, RefObject } from 'react';
 import type { StepRecord } from '../../core/step';
-import type { DraftSourceName } from '../../core/strategy';
 import { displayToken } from '../layout/display-token';
 import { legendLayout } from '../layout/legend';
 import { describeNode, stepTreeNodes, treeLegend, treeSources } from '../layout/step-tree';
-import type { TreeLegendEntry, TreeNodeKind, TreeViewNode } from '../layout/step-tree';
-import { fitTreeLayout, linkPath, nodeRadius, parseTranslate } from '../layout/tree-layout';
+import type { TreeViewNode } from '../layout/step-tree';
+import {
+  linkPath,
+  nodeRadius,
+  parseTranslate,
+  tooltipPlacement,
+  treeViewGeometry,
+  zoomScaleExtent,
+} from '../layout/tree-layout';
+import type { ViewTransform } from '../layout/tree-layout';
+import { useElementWidth } from '../panels/use-width';
 import { SOURCE_COLORS, SOURCE_LABELS, TOKEN_COLORS, TOKEN_LABELS } from '../theme';
+import { LegendSwatch, nodePaint, OUTLINE, RING, ringed } from './tree-paint';
 import { TREE_CSS } from './tree-style';
 
 /** Props of TreeView. */
@@ -26,65 +37,33 @@ export interface TreeViewProps {
   step: StepRecord;
   /** Decodes a token id to its text (drawn as text only); keep it stable (useCallback) to avoid redraws. */
   tokenText: (id: number) => string;
-  /** Size of the view in px (the drawing scrolls when the tree needs more room). */
+  /**
+   * Width in px until the view has measured its panel (the drawing then takes the panel's width), and the height
+   * of the view in px (legend included); the tree is scaled to fit inside.
+   */
   width?: number;
   height?: number;
+  /** Animate changes between steps (default true; off while a run streams steps faster than one can read them). */
+  animate?: boolean;
 }
 
 const TRANSITION_MS = 250;
-/** Stroke width of a node's outline, and of the ring a table source draws instead. */
-const OUTLINE = 1.5;
-const RING = 2.5;
-/** Fill of the source entries' swatches in the legend (a neutral node). */
-const SOURCE_SWATCH_FILL = '#e5e7eb';
+/** Zoom factor of the + / − buttons. */
+const ZOOM_STEP = 1.4;
 
-/** Fill and stroke of a node kind. */
-function nodePaint(kind: TreeNodeKind): { fill: string; stroke: string; dash: string | null } {
-  if (kind === 'unvisited') return { fill: '#ffffff', stroke: TOKEN_COLORS.unvisited, dash: null };
-  if (kind === 'bonus') return { fill: TOKEN_COLORS.bonus, stroke: TOKEN_COLORS.bonus, dash: '3 2' };
-  return { fill: TOKEN_COLORS[kind], stroke: '#ffffff', dash: null };
+/**
+ * Which gestures zoom: a drag with the main button pans, Ctrl/⌘ + wheel (and a trackpad pinch, which the browser
+ * sends as one) zooms; a plain wheel scrolls the page as usual. On touch, a one-finger swipe scrolls the page while
+ * the whole tree is shown, and pans it once the user has zoomed; two fingers pan and pinch.
+ */
+function zoomGesture(event: Event, zoomed: boolean): boolean {
+  if (event.type === 'wheel') return (event as WheelEvent).ctrlKey || (event as WheelEvent).metaKey;
+  if (event.type === 'touchstart') return zoomed || (event as TouchEvent).touches.length >= 2;
+  return !(event as MouseEvent).ctrlKey && !(event as MouseEvent).button;
 }
 
-/** Whether a node's source rings it (the table sources; the draft model's nodes keep their plain outline). */
-function ringed(source: DraftSourceName | null): source is 'context' | 'corpus' {
-  return source === 'context' || source === 'corpus';
-}
-
-/** One swatch of the legend: a node kind, the size rule (two sizes), or a source's ring. */
-function LegendSwatch({ entry }: { entry: TreeLegendEntry }) {
-  if (entry.type === 'size') {
-    return (
-      <>
-        <circle cx={6} cy={8} r={3} fill="#ffffff" stroke={TOKEN_COLORS.root} />
-        <circle cx={6} cy={8} r={6} fill="none" stroke={TOKEN_COLORS.root} />
-      </>
-    );
-  }
-  if (entry.type === 'source') {
-    const ring = ringed(entry.source);
-    return (
-      <circle
-        cx={6}
-        cy={8}
-        r={5}
-        fill={SOURCE_SWATCH_FILL}
-        stroke={ring ? SOURCE_COLORS[entry.source] : '#ffffff'}
-        strokeWidth={ring ? RING : OUTLINE}
-      />
-    );
-  }
-  const paint = nodePaint(entry.kind);
-  return (
-    <circle
-      cx={6}
-      cy={8}
-      r={5}
-      fill={paint.fill}
-      stroke={paint.stroke === '#ffffff' ? paint.fill : paint.stroke}
-      strokeDasharray={paint.dash ?? undefined}
-    />
-  );
-}
+/** An SVG `transform` attribute for a view transform. */
+const transformText = (t: ViewTransform): string => `translate(${t.x},${t.y}) scale(${t.k})`;
 
 /** Whether to animate (never in environments without matchMedia, e.g. tests; never with reduced motion). */
 function motionAllowed(): boolean {
@@ -92,8 +71,69 @@ function motionAllowed(): boolean {
   return !window.matchMedia('(prefers-reduced-motion: reduce)').matches;
 }
 
+/**
+ * The pan / zoom of the tree: d3-zoom on the view's surface. The transform shown is the fit (the whole tree) until
+ * the user zooms or pans; "Fit" returns to it. New steps keep a user's zoom and follow the fit otherwise.
+ */
+function useTreeZoom(
+  surfaceRef: RefObject<SVGGElement | null>,
+  fit: ViewTransform,
+  view: { width: number; height: number; contentWidth: number; contentHeight: number },
+) {
+  const zoomer = useMemo(() => zoom<SVGGElement, unknown>(), []);
+  const [userView, setUserView] = useState<ViewTransform | null>(null);
+  // Set while the view itself moves d3-zoom's state to the fit, so that move is not taken for the user's.
+  const syncing = useRef(false);
+  const following = userView === null;
+  // Read by the gesture filter, which d3-zoom calls long after this render.
+  const zoomed = useRef(false);
+  useLayoutEffect(() => {
+    zoomed.current = !following;
+    const surface = surfaceRef.current;
+    if (!surface) return;
+    zoomer
+      .extent([
+        [0, 0],
+        [view.width, view.height],
+      ])
+      .translateExtent([
+        [0, 0],
+        [view.contentWidth, view.contentHeight],
+      ])
+      .scaleExtent(zoomScaleExtent(fit.k))
+      .filter((event: Event) => zoomGesture(event, zoomed.current))
+      .on('zoom', (event: D3ZoomEvent<SVGGElement, unknown>) => {
+        if (!syncing.current) setUserView({ k: event.transform.k, x: event.transform.x, y: event.transform.y });
+      });
+    const sel = select(surface).call(zoomer).on('dblclick.zoom', null);
+    if (following) {
+      syncing.current = true;
+      sel.call(zoomer.transform, zoomIdentity.translate(fit.x, fit.y).scale(fit.k));
+      syncing.current = false;
+    }
+  }, [surfaceRef, zoomer, fit, following, view.width, view.height, view.contentWidth, view.contentHeight]);
+  useEffect(() => {
+    const surface = surfaceRef.current;
+    return () => {
+      if (surface) select(surface).on('.zoom', null);
+    };
+  }, [surfaceRef]);
+  const zoomBy = (factor: number): void => {
+    if (surfaceRef.current) select(surfaceRef.current).call(zoomer.scaleBy, factor);
+  };
+  return { shown: userView ?? fit, following, zoomBy, refit: () => setUserView(null) };
+}
+
 /** Draws one step's token tree. */
-export function TreeView({ step, tokenText, width = 640, height = 360 }: TreeViewProps) {
+export function TreeView({
+  step,
+  tokenText,
+  width: initialWidth = 640,
+  height = 360,
+  animate: animateChanges = true,
+}: TreeViewProps) {
+  const figureRef = useRef<HTMLElement>(null);
+  const width = Math.max(160, useElementWidth(figureRef, initialWidth));
   const nodes = useMemo(() => stepTreeNodes(step, tokenText), [step, tokenText]);
   const legendEntries = useMemo(() => treeLegend(treeSources(nodes), TOKEN_LABELS, SOURCE_LABELS), [nodes]);
   const legend = useMemo(
@@ -107,26 +147,35 @@ export function TreeView({ step, tokenText, width = 640, height = 360 }: TreeVie
     [legendEntries, width],
   );
   const legendHeight = legend.height + 8;
-  const layout = useMemo(
+  const viewHeight = Math.max(80, height - legendHeight);
+  const { layout, fit } = useMemo(
     () =>
-      fitTreeLayout(
+      treeViewGeometry(
         nodes.map((n) => n.parent),
         {
           width,
-          height: Math.max(80, height - legendHeight),
+          height: viewHeight,
           labelChars: nodes.reduce((m, n) => Math.max(m, Array.from(n.label).length), 1),
         },
       ),
-    [nodes, width, height, legendHeight],
+    [nodes, width, viewHeight],
   );
   const plotRef = useRef<SVGGElement>(null);
+  const surfaceRef = useRef<SVGGElement>(null);
+  const zoomState = useTreeZoom(surfaceRef, fit, {
+    width,
+    height: viewHeight,
+    contentWidth: layout.contentWidth,
+    contentHeight: layout.contentHeight,
+  });
+  const { shown } = zoomState;
   const [active, setActive] = useState<{ step: StepRecord; id: number } | null>(null);
   const tooltipId = useId();
-
+  const clipId = `tree-clip-${useId().replace(/[^a-zA-Z0-9_-]/g, '')}`;
   useEffect(() => {
     const plot = plotRef.current;
     if (!plot) return;
-    const animate = motionAllowed();
+    const animate = animateChanges && motionAllowed();
     const root = select(plot);
     const keyOf = (d: TreeViewNode) => (d.kind === 'bonus' ? 'bonus' : String(d.id));
     const pos = (id: number) => `translate(${layout.x[id]},${layout.y[id]})`;
@@ -201,7 +250,7 @@ export function TreeView({ step, tokenText, width = 640, height = 360 }: TreeVie
     return () => {
       root.selectAll('*').interrupt();
     };
-  }, [nodes, layout, step]);
+  }, [nodes, layout, step, animateChanges]);
 
   const activeNode = active && active.step === step ? (nodes[active.id] ?? null) : null;
 
@@ -243,23 +292,56 @@ export function TreeView({ step, tokenText, width = 640, height = 360 }: TreeVie
   const summary =
     `Token tree of step ${step.index}: ${nodes.length - 2} draft nodes, ${accepted} accepted, ` +
     `bonus token ${displayToken(bonus.text)}`;
-  const svgHeight = layout.contentHeight + legendHeight;
+  const svgHeight = legendHeight + viewHeight;
+  const tip = activeNode
+    ? tooltipPlacement(
+        shown.x + shown.k * layout.x[activeNode.id],
+        legendHeight + shown.y + shown.k * layout.y[activeNode.id],
+        width,
+      )
+    : null;
 
   return (
-    <figure className="tree-view" style={{ margin: 0, width, maxWidth: '100%' }}>
-      <div style={{ position: 'relative', width: '100%', height, overflow: 'auto' }}>
+    <figure ref={figureRef} className="tree-view" style={{ margin: 0, width: '100%' }}>
+      <div className="tree-view-tools">
+        <button type="button" onClick={() => zoomState.zoomBy(ZOOM_STEP)} aria-label="Zoom in on the tree">
+          +
+        </button>
+        <button type="button" onClick={() => zoomState.zoomBy(1 / ZOOM_STEP)} aria-label="Zoom out of the tree">
+          −
+        </button>
+        <button
+          type="button"
+          onClick={zoomState.refit}
+          disabled={zoomState.following}
+          data-testid="tree-fit"
+          aria-label="Fit the whole tree in the view"
+        >
+          Fit
+        </button>
+        <span className="muted" data-testid="tree-zoom">
+          {Math.round(shown.k * 100)}%
+        </span>
+      </div>
+      <div style={{ position: 'relative', width: '100%' }}>
         <svg
           className="tree-view-svg"
-          width={layout.contentWidth}
+          width={width}
           height={svgHeight}
-          viewBox={`0 0 ${layout.contentWidth} ${svgHeight}`}
+          viewBox={`0 0 ${width} ${svgHeight}`}
+          style={{ display: 'block', maxWidth: '100%', height: 'auto' }}
           role="group"
           aria-label={summary}
           onKeyDown={onKeyDown}
         >
           <title>{summary}</title>
           <style>{TREE_CSS}</style>
-          <rect width={layout.contentWidth} height={svgHeight} fill="#ffffff" />
+          <defs>
+            <clipPath id={clipId}>
+              <rect width={width} height={viewHeight} />
+            </clipPath>
+          </defs>
+          <rect width={width} height={svgHeight} fill="#ffffff" />
           <g className="legend" transform="translate(12, 6)" aria-hidden="true">
             {legend.items.map((item, i) => (
               <g
@@ -274,27 +356,41 @@ export function TreeView({ step, tokenText, width = 640, height = 360 }: TreeVie
               </g>
             ))}
           </g>
-          <g ref={plotRef} className="plot" transform={`translate(0, ${legendHeight})`}>
-            <g className="links" />
-            <g className="nodes" />
+          <g
+            ref={surfaceRef}
+            className="viewport"
+            transform={`translate(0, ${legendHeight})`}
+            clipPath={`url(#${clipId})`}
+          >
+            {/* Catches drags and pinches on the empty part of the view. */}
+            <rect className="zoom-surface" width={width} height={viewHeight} fill="transparent" />
+            <g className="zoom" transform={transformText(shown)}>
+              <g ref={plotRef} className="plot">
+                <g className="links" />
+                <g className="nodes" />
+              </g>
+            </g>
           </g>
         </svg>
-        {activeNode ? (
+        {activeNode && tip ? (
           <div
             id={tooltipId}
             role="tooltip"
             className="tree-view-tooltip"
             style={{
               position: 'absolute',
-              left: layout.x[activeNode.id] + 14,
-              top: layout.y[activeNode.id] + legendHeight + 10,
+              left: tip.left,
+              right: tip.right,
+              top: tip.top,
+              maxWidth: tip.maxWidth,
               background: '#ffffff',
               border: '1px solid #d1d5db',
               borderRadius: 4,
               padding: '4px 8px',
               font: '12px system-ui, sans-serif',
               pointerEvents: 'none',
-              whiteSpace: 'pre',
+              whiteSpace: 'pre-wrap',
+              overflowWrap: 'anywhere',
               boxShadow: '0 2px 6px rgba(0,0,0,0.15)',
               zIndex: 1,
             }}

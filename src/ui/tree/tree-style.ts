@@ -10,5 +10,6 @@ export const TREE_CSS = `
 .tree-view-svg .node-unvisited text { fill: ${TOKEN_COLORS.unvisited}; }
 .tree-view-svg .node-rejected text { fill: ${TOKEN_COLORS.rejected}; }
 .tree-view-svg .link { fill: none; }
+.tree-view-svg .zoom-surface { cursor: grab; }
 .tree-view-svg .legend text { fill: ${CHART_COLORS.text}; }
 `;
