@@ -51,9 +51,6 @@ export function RunView() {
   const selectedStep = useApp((s) => s.selectedStep);
   const selectStep = useApp((s) => s.selectStep);
   const failure = useApp(failedRunError);
-  // Following a free-running run, a tree replaces the last one many times a second: animating each change was the
-  // page's largest main-thread cost (painting 1.27 of 5.6 s in a traced 256-token run). Animate when it is read.
-  const streaming = useApp((s) => s.runStatus === 'running' && s.selectedStep === null && !s.stepMode);
   const treeBox = useRef<HTMLDivElement>(null);
   const width = useElementWidth(treeBox, 720);
   const tokenText = useMemo(() => tokenTextLookup(run?.tokenTexts ?? {}), [run?.tokenTexts]);
@@ -105,7 +102,7 @@ export function RunView() {
       {count > 0 && <StepScrubber count={count} shown={shown} />}
       <div ref={treeBox} className="tree-box" data-testid="tree-box">
         {step ? (
-          <TreeView step={step} tokenText={tokenText} width={Math.max(320, width)} height={380} animate={!streaming} />
+          <TreeView step={step} tokenText={tokenText} width={Math.max(320, width)} height={380} />
         ) : (
           <p className="muted">{run.stopReason === null ? 'waiting for the first step…' : 'this run has no steps'}</p>
         )}

@@ -43,8 +43,6 @@ export interface TreeViewProps {
    */
   width?: number;
   height?: number;
-  /** Animate changes between steps (default true; off while a run streams steps faster than one can read them). */
-  animate?: boolean;
 }
 
 const TRANSITION_MS = 250;
@@ -125,13 +123,7 @@ function useTreeZoom(
 }
 
 /** Draws one step's token tree. */
-export function TreeView({
-  step,
-  tokenText,
-  width: initialWidth = 640,
-  height = 360,
-  animate: animateChanges = true,
-}: TreeViewProps) {
+export function TreeView({ step, tokenText, width: initialWidth = 640, height = 360 }: TreeViewProps) {
   const figureRef = useRef<HTMLElement>(null);
   const width = Math.max(160, useElementWidth(figureRef, initialWidth));
   const nodes = useMemo(() => stepTreeNodes(step, tokenText), [step, tokenText]);
@@ -175,7 +167,7 @@ export function TreeView({
   useEffect(() => {
     const plot = plotRef.current;
     if (!plot) return;
-    const animate = animateChanges && motionAllowed();
+    const animate = motionAllowed();
     const root = select(plot);
     const keyOf = (d: TreeViewNode) => (d.kind === 'bonus' ? 'bonus' : String(d.id));
     const pos = (id: number) => `translate(${layout.x[id]},${layout.y[id]})`;
@@ -250,7 +242,7 @@ export function TreeView({
     return () => {
       root.selectAll('*').interrupt();
     };
-  }, [nodes, layout, step, animateChanges]);
+  }, [nodes, layout, step]);
 
   const activeNode = active && active.step === step ? (nodes[active.id] ?? null) : null;
 
