@@ -14,8 +14,7 @@
  * Pure: reads a BenchResult, no clocks.
  */
 import type { BenchResult, BenchRow } from './benchmark/summary';
-import { hostPerStep, measuredProfile, projectRow, type CostProfile, type StepCost } from './projection';
-import { parseStrategy } from './strategy';
+import { arRow, hostPerStep, measuredProfile, projectRow, type CostProfile, type StepCost } from './projection';
 
 /** One side of (1): the step's cost terms, the `ar` step they are compared with, and the speedup they give. */
 export interface SpeedTerms {
@@ -56,7 +55,7 @@ const stepMs = (c: StepCost): number => c.verify + c.draft + c.host;
 
 /** Explains every row of a result against its `ar` row (empty when the result has no `ar` row with steps). */
 export function explainRows(result: BenchResult): SpeedExplanation[] {
-  const ar = result.rows.find((r) => parseStrategy(r.strategy).kind === 'ar');
+  const ar = arRow(result);
   if (!ar || ar.verify_steps === 0) return [];
   const profile = result.profile.target ? measuredProfile(result.profile) : null;
   return result.rows.map((row) => explainRow(row, ar, profile));
@@ -86,7 +85,7 @@ export function explainRow(row: BenchRow, ar: BenchRow, profile: CostProfile | n
     verifyRatio,
     verdict: null,
   };
-  const slower = row.speedup_vs_ar < 1 && parseStrategy(row.strategy).kind !== 'ar';
+  const slower = row.speedup_vs_ar < 1 && row !== ar;
   if (!slower) return explanation;
   const chosen = row.chosen_budgets;
   const off = chosen?.length ? chosen.filter((b) => b === 0).length / chosen.length : 0;

@@ -16,7 +16,7 @@ import type { BenchResult, BenchRow, PrefixCurve } from './benchmark/summary';
 import { latencyAt, posteriorAcceptance, type RankCounts } from './budget';
 import { optimalSequoiaShape } from './builders/sequoia';
 import { hostPerStep, type CostProfile } from './projection';
-import { parseStrategy } from './strategy';
+import { isPrefixConsistent, parseStrategy } from './strategy';
 
 /** One budget's projection. */
 export interface BudgetPoint {
@@ -95,10 +95,13 @@ export function projectBudgets(
     const stepMs = latencyAt(profile.target, nodes + 1) + draftMs + host(nodes + 1);
     return { tau, stepMs, speedup: (tau * arStep) / stepMs };
   };
-  const kinds = ['dyspec', 'dyspec-cal'].filter((k) => result.rows.some((r) => parseStrategy(r.strategy).kind === k));
-  const curves = new Map(
-    kinds.map((k) => [k, pooledPrefix(result.rows.filter((r) => parseStrategy(r.strategy).kind === k))]),
-  );
+  // One column per prefix-consistent kind that ran (the DySpec heaps), in the order the rows list them.
+  const byKind = new Map<string, BenchRow[]>();
+  for (const row of result.rows) {
+    const spec = parseStrategy(row.strategy);
+    if (isPrefixConsistent(spec)) byKind.set(spec.kind, [...(byKind.get(spec.kind) ?? []), row]);
+  }
+  const curves = new Map([...byKind].map(([kind, rows]) => [kind, pooledPrefix(rows)]));
   return budgets.map((n) => {
     const shape = optimalSequoiaShape(acceptance, n, n);
     const layerDraft = layerWidths(shape.parents).reduce((ms, w) => ms + tD(w), 0);

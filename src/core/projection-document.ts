@@ -7,7 +7,7 @@ import type { BenchResult } from './benchmark/summary';
 import { latencyAt } from './budget';
 import { InvalidSettingError } from './errors';
 import { projectBudgets, pooledAcceptance, type BudgetProjection } from './projection-budgets';
-import { projectRows, type CostProfile, type ProjectedRow } from './projection';
+import { arRow, projectRows, type CostProfile, type ProjectedRow } from './projection';
 import { serverTree, type ServerTree } from './server-tree';
 
 /** Budgets projected by default. */
@@ -86,7 +86,7 @@ export function readBenchResult(json: unknown, label: string): BenchResult {
       if (!Number.isFinite(row.time_ms?.[k])) bad(`${at}.time_ms.${k}`, 'must be a number');
     }
   });
-  if (!doc!.rows!.some((r) => r.strategy === 'ar')) bad('rows', 'need an "ar" row to compare with');
+  if (!arRow(doc as BenchResult)) bad('rows', 'need an "ar" row to compare with');
   if (!doc!.profile || typeof doc!.profile !== 'object') bad('profile', 'must be { target, draft }');
   if (!Array.isArray(doc!.sequoia_acceptance)) bad('sequoia_acceptance', 'must be a list');
   return doc as BenchResult;

@@ -130,8 +130,13 @@ export function hostPerStep(r: BenchRow): number {
   return (r.time_ms.tree + r.time_ms.commit + r.time_ms.sampling) / Math.max(1, r.verify_steps);
 }
 
+/** The result's `ar` row, which every speedup is measured against (undefined when there is none). */
+export function arRow(result: Pick<BenchResult, 'rows'>): BenchRow | undefined {
+  return result.rows.find((r) => r.strategy === 'ar');
+}
+
 /** Every row of a result re-priced under a profile (empty without an `ar` row). */
 export function projectRows(result: BenchResult, profile: CostProfile): ProjectedRow[] {
-  const ar = result.rows.find((r) => r.strategy === 'ar');
+  const ar = arRow(result);
   return ar ? result.rows.map((row) => projectRow(row, ar, profile)) : [];
 }

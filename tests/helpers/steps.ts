@@ -64,3 +64,30 @@ export function stepOf(nodes: readonly Obs[], index = 0, rootDecision: NodeDecis
 
 /** `count` copies of one observation. */
 export const times = (count: number, obs: Obs): Obs[] => new Array<Obs>(count).fill(obs);
+
+/**
+ * A step drafting `drafted` nodes in a chain (probability 0.5 each) and accepting the first `accepted`, taking `ms`
+ * split evenly between draft and verify.
+ */
+export function chainStep(index: number, drafted: number, accepted: number, ms: number): StepRecord {
+  const n = drafted + 1;
+  const parents = Array.from({ length: n }, (_, i) => i - 1);
+  return {
+    index,
+    tree: {
+      sources: parents.map((_, i) => (i === 0 ? null : 'model')),
+      tokens: parents.map((_, i) => i + 1),
+      parents,
+      ranks: parents.map(() => 0),
+      draftProbs: parents.map(() => 0.5),
+      estimates: parents.map(() => 0.5),
+      targetProbs: parents.map(() => null),
+    },
+    decisions: parents.map((_, i) => (i <= accepted ? 'accepted' : i === accepted + 1 ? 'rejected' : 'unvisited')),
+    acceptedPath: Array.from({ length: accepted + 1 }, (_, i) => i),
+    bonusToken: 99,
+    emitted: [...Array.from({ length: accepted }, (_, i) => i + 2), 99],
+    draftCalls: drafted,
+    timings: { draft: ms / 2, verify: ms / 2, tree: 0, commit: 0, sampling: 0, total: ms },
+  };
+}

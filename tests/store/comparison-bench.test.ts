@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import * as summary from '../../src/core/benchmark/summary';
-import type { StepRecord } from '../../src/core/step';
+import { chainStep } from '../helpers/steps';
 import { comparisonBench } from '../../src/store/comparison-bench';
 import type { RunView } from '../../src/store/run-slice';
 
@@ -11,34 +11,10 @@ vi.mock('../../src/core/benchmark/summary', async (original) => {
 });
 const summarise = vi.mocked(summary.summariseBench);
 
-/** A step drafting a chain of `drafted` and accepting `accepted` of them. */
-function step(index: number, drafted: number, accepted: number, ms: number): StepRecord {
-  const n = drafted + 1;
-  const parents = Array.from({ length: n }, (_, i) => i - 1);
-  return {
-    index,
-    tree: {
-      sources: parents.map((_, i) => (i === 0 ? null : 'model')),
-      tokens: parents.map((_, i) => i + 1),
-      parents,
-      ranks: parents.map(() => 0),
-      draftProbs: parents.map(() => 0.5),
-      estimates: parents.map(() => 0.5),
-      targetProbs: parents.map(() => null),
-    },
-    decisions: parents.map((_, i) => (i <= accepted ? 'accepted' : i === accepted + 1 ? 'rejected' : 'unvisited')),
-    acceptedPath: Array.from({ length: accepted + 1 }, (_, i) => i),
-    bonusToken: 99,
-    emitted: [...Array.from({ length: accepted }, (_, i) => i + 2), 99],
-    draftCalls: drafted,
-    timings: { draft: ms / 2, verify: ms / 2, tree: 0, commit: 0, sampling: 0, total: ms },
-  };
-}
-
 /** One run of a live comparison at (prompt, repeat 0). */
 function run(strategy: string, prompt: number, accepted: number): RunView {
   const steps = Array.from({ length: 6 }, (_, i) =>
-    step(i, strategy === 'ar' ? 0 : 3, strategy === 'ar' ? 0 : accepted, 10),
+    chainStep(i, strategy === 'ar' ? 0 : 3, strategy === 'ar' ? 0 : accepted, 10),
   );
   return {
     source: 'live',

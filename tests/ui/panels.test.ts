@@ -1,34 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import type { StepRecord } from '../../src/core/step';
+import { chainStep } from '../helpers/steps';
 import type { RunView } from '../../src/store/run-slice';
 import { comparisonBench } from '../../src/store/comparison-bench';
 import { comparisonRows, strategyBudget } from '../../src/ui/layout/comparison';
 import { STRATEGY_KINDS } from '../../src/core/strategy';
 import { composeStrategy, DEFAULT_DRAFT, draftFromStrategy, KIND_LABELS } from '../../src/ui/panels/strategy-draft';
-
-/** A step drafting `drafted` nodes in a chain and accepting `accepted` of them, taking `ms`. */
-function step(index: number, drafted: number, accepted: number, ms: number): StepRecord {
-  const n = drafted + 1;
-  const parents = Array.from({ length: n }, (_, i) => i - 1);
-  return {
-    index,
-    tree: {
-      sources: Array.from({ length: n }, (_, i) => (i === 0 ? null : 'model')),
-      tokens: Array.from({ length: n }, (_, i) => i + 1),
-      parents,
-      ranks: new Array<number>(n).fill(0),
-      draftProbs: new Array<number>(n).fill(0.5),
-      estimates: new Array<number>(n).fill(0.5),
-      targetProbs: new Array<number | null>(n).fill(null),
-    },
-    decisions: parents.map((_, i) => (i <= accepted ? 'accepted' : i === accepted + 1 ? 'rejected' : 'unvisited')),
-    acceptedPath: Array.from({ length: accepted + 1 }, (_, i) => i),
-    bonusToken: 99,
-    emitted: [...Array.from({ length: accepted }, (_, i) => i + 2), 99],
-    draftCalls: drafted,
-    timings: { draft: ms / 2, verify: ms / 2, tree: 0, commit: 0, sampling: 0, total: ms },
-  };
-}
 
 function run(strategy: string, steps: StepRecord[], elapsedMs: number, resolved: string | null = null): RunView {
   return {
@@ -55,8 +32,12 @@ const rowsOf = (runs: RunView[]) => comparisonRows(comparisonBench(runs).result)
 
 describe('comparison rows', () => {
   it('computes budget, tau and speedup against the ar run', () => {
-    const ar = run('ar', [step(0, 0, 0, 10), step(1, 0, 0, 10), step(2, 0, 0, 10), step(3, 0, 0, 10)], 40);
-    const chain = run('chain:3', [step(0, 3, 3, 20), step(1, 3, 1, 20)], 40);
+    const ar = run(
+      'ar',
+      [chainStep(0, 0, 0, 10), chainStep(1, 0, 0, 10), chainStep(2, 0, 0, 10), chainStep(3, 0, 0, 10)],
+      40,
+    );
+    const chain = run('chain:3', [chainStep(0, 3, 3, 20), chainStep(1, 3, 1, 20)], 40);
     const rows = rowsOf([ar, chain]);
     expect(rows[0]).toMatchObject({ strategy: 'ar', family: 'ar', budget: 0, tau: 1, speedup: 1, runs: 1 });
     expect(rows[1]).toMatchObject({ strategy: 'chain:3', family: 'chain', budget: 3, tau: 3 });
@@ -66,10 +47,10 @@ describe('comparison rows', () => {
 
   it('pools the runs of a strategy over prompts, with a paired interval over them', () => {
     const other = (r: RunView): RunView => ({ ...r, promptText: 'q' });
-    const arA = run('ar', [step(0, 0, 0, 10), step(1, 0, 0, 10)], 20);
-    const arB = other(run('ar', [step(0, 0, 0, 10), step(1, 0, 0, 10)], 20));
-    const chA = run('chain:3', [step(0, 3, 3, 20)], 20);
-    const chB = other(run('chain:3', [step(0, 3, 0, 20)], 20));
+    const arA = run('ar', [chainStep(0, 0, 0, 10), chainStep(1, 0, 0, 10)], 20);
+    const arB = other(run('ar', [chainStep(0, 0, 0, 10), chainStep(1, 0, 0, 10)], 20));
+    const chA = run('chain:3', [chainStep(0, 3, 3, 20)], 20);
+    const chB = other(run('chain:3', [chainStep(0, 3, 0, 20)], 20));
     const rows = rowsOf([arA, chA, chB, arB]);
     expect(rows.map((r) => r.strategy)).toEqual(['ar', 'chain:3']);
     expect(rows[1].tau).toBe(2.5); // (4 + 1) tokens / 2 steps
@@ -81,11 +62,11 @@ describe('comparison rows', () => {
   });
 
   it('has no rows without an ar run or a complete unit, and budgets for every kind', () => {
-    const alone = comparisonBench([run('dyspec:4', [step(0, 4, 1, 5)], 5)]);
+    const alone = comparisonBench([run('dyspec:4', [chainStep(0, 4, 1, 5)], 5)]);
     expect(alone.result).toBeNull();
     expect(alone.note).toMatch(/no ar runs/);
     const incomplete = comparisonBench([
-      run('ar', [step(0, 0, 0, 5)], 5),
+      run('ar', [chainStep(0, 0, 0, 5)], 5),
       { ...run('chain:2', [], 1), promptText: 'q' },
     ]);
     expect(incomplete.result).toBeNull();
@@ -95,12 +76,15 @@ describe('comparison rows', () => {
     expect(strategyBudget('dyspec-t:0.1', 4)).toBe(4); // mean draft nodes
     expect(strategyBudget('dyspec:auto', 4)).toBe(4);
     expect(strategyBudget('dyspec-cal:24', 4)).toBe(24);
-    const auto = run('dyspec:auto', [step(0, 4, 1, 5), step(1, 2, 1, 5)], 10, 'dyspec:4');
-    expect(rowsOf([run('ar', [step(0, 0, 0, 5)], 5), auto])[1].budget).toBe(3); // mean drafted
+    const auto = run('dyspec:auto', [chainStep(0, 4, 1, 5), chainStep(1, 2, 1, 5)], 10, 'dyspec:4');
+    expect(rowsOf([run('ar', [chainStep(0, 0, 0, 5)], 5), auto])[1].budget).toBe(3); // mean drafted
   });
 
   it('leaves out strategies outside the grammar, saying so', () => {
-    const out = comparisonBench([run('ar', [step(0, 0, 0, 5)], 5), run('my-fancy-tree', [step(0, 2, 1, 5)], 5)]);
+    const out = comparisonBench([
+      run('ar', [chainStep(0, 0, 0, 5)], 5),
+      run('my-fancy-tree', [chainStep(0, 2, 1, 5)], 5),
+    ]);
     expect(out.result?.rows.map((r) => r.strategy)).toEqual(['ar']);
     expect(out.note).toMatch(/my-fancy-tree/);
   });
