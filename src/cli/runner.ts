@@ -102,6 +102,16 @@ export class Runner {
     return this.controller.freezeSequoiaAcceptance();
   }
 
+  /** Where fixed runs' steps reach the `auto` choosers (the benchmark holds them until each unit ends). */
+  lendStepsAt(point: 'run' | 'unit'): void {
+    this.controller.lendStepsAt(point);
+  }
+
+  /** A benchmark unit is over: the held steps reach the choosers. */
+  endUnit(): void {
+    this.controller.endUnit();
+  }
+
   /** Runs one generation through the controller (the corpus datastore loaded first when the strategy reads it). */
   async run(settings: RunSettings): Promise<RunResult> {
     const datastore = sourcesOf(settings.strategy).includes('corpus') ? (await this.datastore()).index : null;

@@ -66,6 +66,7 @@ export class AcceptanceCalibration {
 
   /** Adds every examined draft node of the steps. */
   observe(steps: readonly StepRecord[]): void {
+    let examined = 0;
     for (const step of steps) {
       const { draftProbs, ranks } = step.tree;
       for (let i = 1; i < draftProbs.length; i++) {
@@ -73,6 +74,7 @@ export class AcceptanceCalibration {
         if (decision === 'unvisited') continue;
         const bin = this.binOf(draftProbs[i]);
         const group = groupOf(ranks[i]);
+        examined++;
         this.reached[bin]++;
         this.groupReached[group][bin]++;
         if (decision === 'accepted') {
@@ -81,6 +83,7 @@ export class AcceptanceCalibration {
         }
       }
     }
+    if (examined === 0) return; // a target-only step: the fitted curves stand (refitting them is not free)
     this.curve = null;
     this.groupCurves = RANK_GROUPS.map(() => null);
   }

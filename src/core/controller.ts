@@ -34,7 +34,9 @@ import {
   isPrefixConsistent,
   isResolved,
   sourcesOf,
+  withBudget,
   type AutoStrategy,
+  type ResolvedStrategy,
   type Strategy,
 } from './strategy';
 
@@ -91,11 +93,16 @@ export interface RunOutcome {
   wallMs: number;
 }
 
-/** A live chooser and the steps of its strategy (the last DEFAULT_WINDOW are all it reads). */
+/**
+ * A live chooser and the steps it reads (the last DEFAULT_WINDOW are all it uses): its own, and those of runs that
+ * ran one of its budgets (a fixed `dyspec-cal:1` for `dyspec-cal:auto`, `ar` for budget 0), which cost and accept
+ * what its own steps of that budget would.
+ */
 interface ChooserEntry {
   chooser: AdaptiveBudgetChooser;
   steps: StepRecord[];
   spec: AutoStrategy;
+  record(step: StepRecord): void;
 }
 
 /** The controller of one loaded pair (see the file comment). */
@@ -103,6 +110,12 @@ export class PairController {
   readonly calibrations = new CalibrationsBySetting();
   private readonly profiles = new Map<Role, Promise<LatencyProfile>>();
   private readonly choosers = new Map<string, Promise<ChooserEntry>>();
+  /** The choosers made so far (those `choosers` has resolved). */
+  private readonly ready: ChooserEntry[] = [];
+  /** Fixed runs' steps held for the choosers until the end of a benchmark unit (see `lendStepsAt`); null: none held. */
+  private lent: { strategy: ResolvedStrategy; steps: StepRecord[] }[] | null = null;
+  /** Each step's wall time from the previous step's end in its run (the first step of a run has none). */
+  private readonly stepWall = new WeakMap<StepRecord, number>();
   private observed: StepRecord[] = [];
   private frozenAcceptance: number[] | null = null;
 
@@ -194,8 +207,19 @@ export class PairController {
           // DySpec grows one popped node at a time (prefix-consistent); Sequoia expands layer by layer.
           draftCalls: dyspec ? 'per-node' : 'per-layer',
           prefixConsistent: dyspec,
+          stepMs: (step) => this.stepWall.get(step) ?? step.timings.total,
         });
-        return { chooser, steps: [], spec };
+        const made: ChooserEntry = {
+          chooser,
+          steps: [],
+          spec,
+          record(step) {
+            made.steps.push(step);
+            if (made.steps.length > 2 * DEFAULT_WINDOW) made.steps = recentSteps(made.steps, DEFAULT_WINDOW);
+          },
+        };
+        this.ready.push(made);
+        return made;
       })();
       this.choosers.set(key, entry);
       entry.catch(() => this.choosers.delete(key));
@@ -210,22 +234,60 @@ export class PairController {
   async planner(spec: Strategy, params: SamplingParams): Promise<{ planner: StepPlanner; chosen: () => number[] }> {
     const calibration = this.calibrations.forRun(spec, params);
     const context = { acceptance: this.sequoiaAcceptance(), calibration };
-    const learn = (step: StepRecord): void => {
+    let lastEnd: number | null = null;
+    const learn = (step: StepRecord, feeds: readonly ChooserEntry[]): void => {
+      const end = this.deps.now();
+      if (lastEnd !== null) this.stepWall.set(step, end - lastEnd);
+      lastEnd = end;
       if (step.tree.parents.length > 1) this.observed.push(step);
       if (this.observed.length > 2 * OBSERVED_STEPS) this.observed = this.observed.slice(-OBSERVED_STEPS);
+      for (const entry of feeds) entry.record(step);
     };
     if (isResolved(spec)) {
       const fixed = fixedPlanner(spec, context);
-      return { planner: observing(fixed, learn), chosen: () => [] };
+      const held = this.lent && { strategy: spec, steps: [] as StepRecord[] };
+      if (held) this.lent?.push(held);
+      const feeds = held ? [] : this.lendersOf(spec);
+      const observe = (step: StepRecord): void => {
+        learn(step, feeds);
+        held?.steps.push(step);
+      };
+      return { planner: observing(fixed, observe), chosen: () => [] };
     }
     const entry = await this.chooser(spec);
-    const auto: AutoPlanner = autoPlanner(spec, () => entry.chooser.choose(entry.steps), context);
-    const record = (step: StepRecord): void => {
-      learn(step);
-      entry.steps.push(step);
-      if (entry.steps.length > 2 * DEFAULT_WINDOW) entry.steps = entry.steps.slice(-DEFAULT_WINDOW);
-    };
-    return { planner: observing(auto, record), chosen: () => [...auto.chosen] };
+    const auto: AutoPlanner = autoPlanner(spec, (run) => entry.chooser.choose(entry.steps, run.length), context);
+    return { planner: observing(auto, (step) => learn(step, [entry])), chosen: () => [...auto.chosen] };
+  }
+
+  /** The choosers a run of `ran` lends its steps to: those with `ran` among their budgets. */
+  private lendersOf(ran: ResolvedStrategy): ChooserEntry[] {
+    return this.ready.filter((entry) => runsAs(entry.spec, ran));
+  }
+
+  /**
+   * When fixed runs' steps reach the `auto` choosers that run the same budgets: as they run ('run', the default), or
+   * held until `endUnit` ('unit'). A benchmark holds them, so that what a chooser knows at any run is what the units
+   * before it measured, whatever order the strategies of the current unit run in (the figures stay independent of
+   * the order the strategies are listed in). Switching back to 'run' hands over what is held.
+   */
+  lendStepsAt(point: 'run' | 'unit'): void {
+    if (point === 'unit') this.lent ??= [];
+    else {
+      this.endUnit();
+      this.lent = null;
+    }
+  }
+
+  /** Hands the held steps to their choosers, run by run in the order of the runs' strategy texts. */
+  endUnit(): void {
+    if (!this.lent) return;
+    const runs = this.lent.map((run) => ({ ...run, text: formatStrategy(run.strategy) }));
+    runs.sort((a, b) => (a.text < b.text ? -1 : a.text > b.text ? 1 : 0));
+    for (const run of runs) {
+      const feeds = this.lendersOf(run.strategy);
+      for (const step of run.steps) for (const entry of feeds) entry.record(step);
+    }
+    this.lent = [];
   }
 
   /** Runs one generation with the controller's planner; what it learns is kept for the next run. */
@@ -256,6 +318,28 @@ export class PairController {
       wallMs: this.deps.now() - start,
     };
   }
+}
+
+/**
+ * The last `window` steps and, before them, the last `window` speculative ones, in order: while budget 0 is held for
+ * long, the acceptance the chooser has measured stays in its window instead of giving way to target-only steps.
+ */
+function recentSteps(steps: readonly StepRecord[], window: number): StepRecord[] {
+  const kept: StepRecord[] = [];
+  let speculative = 0;
+  for (let i = steps.length - 1; i >= 0; i--) {
+    const drafted = steps[i].tree.parents.length > 1;
+    if (i >= steps.length - window || (drafted && speculative < window)) kept.push(steps[i]);
+    if (drafted) speculative++;
+  }
+  return kept.reverse();
+}
+
+/** True when `ran` is what one of the budgets of `auto` runs (budget 0: `ar`). */
+function runsAs(auto: AutoStrategy, ran: ResolvedStrategy): boolean {
+  if (ran.kind === 'ar') return true;
+  if (ran.kind !== auto.kind || !('budget' in ran) || typeof ran.budget !== 'number') return false;
+  return formatStrategy(withBudget(auto, ran.budget)) === formatStrategy(ran);
 }
 
 /** The planner with `also` called after its own `observe`. */

@@ -283,6 +283,8 @@ export class EngineHost {
         pair.controller.run({ ...settings, datastore: pair.datastore?.index ?? null, onStep: yielder }),
       freezeSequoiaAcceptance: () => pair.controller.freezeSequoiaAcceptance(),
       reprofile: () => pair.controller.reprofile(),
+      lendStepsAt: (point) => pair.controller.lendStepsAt(point),
+      endUnit: () => pair.controller.endUnit(),
     };
     const params = decodeParams(req);
     const autoSweep = req.autoSweep ?? [];

@@ -61,6 +61,8 @@ function subjectOver(controller: PairController, signal?: AbortSignalLike): Reco
     },
     freezeSequoiaAcceptance: () => controller.freezeSequoiaAcceptance(),
     reprofile: () => controller.reprofile(),
+    lendStepsAt: (point) => controller.lendStepsAt(point),
+    endUnit: () => controller.endUnit(),
   };
   return subject;
 }

@@ -223,22 +223,21 @@ describe('live chooser on a device its profile misjudges', () => {
     const starts = probeStarts(chooser.probes);
     expect(chooser.probes).toEqual(starts.flatMap((i) => [i, i + 1]).filter((i) => i < h.length));
     expect(starts[0]).toBe(15);
-    const held = h.filter((_, i) => !chooser.probes.includes(i));
-    const settled = held[held.length - 1];
-    const up = BUDGETS[BUDGETS.indexOf(settled) + 1];
-    const down = BUDGETS[BUDGETS.indexOf(settled) - 1];
-    const last = starts.slice(-4).map((i) => h[i]);
-    expect([
-      [up, down, up, down],
-      [down, up, down, up],
-    ]).toContainEqual(last);
+    // Each probe tries a neighbour of the budget held just before it, the next larger and the next smaller in turn.
+    const directions = starts.map((i) => {
+      const held = BUDGETS.indexOf(h[i - 1]);
+      const tried = BUDGETS.indexOf(h[i]);
+      expect(Math.abs(tried - held)).toBe(1);
+      return Math.sign(tried - held);
+    });
+    directions.slice(1).forEach((d, k) => expect(d).toBe(-directions[k]));
     // The gaps between probes are 16 doubled a few times (at most 8 times).
     for (let k = 1; k < starts.length; k++) expect([16, 32, 64, 128]).toContain(starts[k] - starts[k - 1]);
     const quiet = createBudgetChooser({ ...{ targetLatency: CPU_TARGET, draftLatency: DRAFT }, exploreEvery: 0 });
     run(quiet, 32);
     expect(quiet.probes).toEqual([]);
-    // Without exploration the budget only moves when the estimate is refreshed (every 4th choice by default).
-    quiet.history.forEach((pick, i) => i % 4 !== 0 && expect(pick).toBe(quiet.history[i - 1]));
+    // Without exploration the budget only moves when the estimate is refreshed (once 16 new steps arrived).
+    quiet.history.forEach((pick, i) => i % 16 !== 0 && expect(pick).toBe(quiet.history[i - 1]));
   });
 
   it('measured step times overrule the profile: it ends within 5% of the true best budget', () => {
@@ -283,12 +282,15 @@ describe('budget 0: no speculation', () => {
     steps: StepRecord[],
     count: number,
     alpha: number,
-    options: { seed: number; runLength?: number; prefillMs?: number },
+    options: { seed: number; runLength?: number; prefillMs?: number; tellIndex?: boolean },
   ): void {
     const rng = new Rng(options.seed);
     const runLength = options.runLength ?? count;
-    for (let s = 0; s < count; s++)
-      steps.push(chainStep(chooser.choose(steps), alpha, rng, s % runLength, options.prefillMs));
+    for (let s = 0; s < count; s++) {
+      const index = s % runLength;
+      const budget = chooser.choose(steps, options.tellIndex ? index : undefined);
+      steps.push(chainStep(budget, alpha, rng, index, options.prefillMs));
+    }
   }
 
   it('is a default candidate; budgets below 0 are refused', () => {
@@ -327,6 +329,22 @@ describe('budget 0: no speculation', () => {
     const gaps = starts.slice(1).map((p, k) => p - starts[k]);
     expect(gaps).toContain(128);
     expect(gaps.slice(gaps.indexOf(128))).toContain(16);
+  });
+
+  it("out of budget 0, probes wait for a run's first step, and the gap doubles from the one that passed", () => {
+    const chooser = createBudgetChooser({ targetLatency: CPU_TARGET, draftLatency: DRAFT, prefixConsistent: true });
+    const steps: StepRecord[] = [];
+    drive(chooser, steps, 1024, 0.02, { seed: 5, runLength: 40, tellIndex: true }); // a useless draft
+    const starts = probeStarts(chooser.probes);
+    expect(starts.length).toBeGreaterThanOrEqual(3);
+    // After the first choices, every probe starts a run: where the draft has only the prompt to catch up on.
+    const fromZero = starts.filter((i) => chooser.history[i - 1] === 0);
+    expect(fromZero.length).toBeGreaterThanOrEqual(3);
+    for (const i of fromZero) expect(i % 40).toBe(0);
+    // Waiting counts: the gaps (multiples of 40) grow to the cap of 8 x 16 steps rather than probing every run.
+    const gaps = fromZero.slice(1).map((p, k) => p - fromZero[k]);
+    expect(gaps.every((g) => g >= 80)).toBe(true);
+    expect(gaps.every((g) => g <= 160)).toBe(true);
   });
 
   it("leaves a run's first step (the prompt's prefill) out of every budget's measured step time", () => {

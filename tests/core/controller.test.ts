@@ -4,8 +4,8 @@
  * choices of the `auto` strategies are deterministic.
  */
 import { describe, expect, it } from 'vitest';
-import type { RunOutcome } from '../../src/core/controller';
-import { PROFILE_REPEATS } from '../../src/core/controller';
+import { PROFILE_REPEATS, type ControllerDeps, type PairController, type RunOutcome } from '../../src/core/controller';
+import { measureLatency } from '../../src/core/latency';
 import { GREEDY, type SamplingParams } from '../../src/core/sampling';
 import { DEFAULT_SEQUOIA_ACCEPTANCE, parseStrategy } from '../../src/core/strategy';
 import { callMs, FakeClock, fixedPrompts, timedPair, type PairKind, type TimedPair } from '../helpers/timed-pair';
@@ -13,6 +13,7 @@ import { callMs, FakeClock, fixedPrompts, timedPair, type PairKind, type TimedPa
 const AUTO = ['dyspec:auto', 'sequoia:auto', 'dyspec-cal:auto'] as const;
 const TOKENS = 64;
 const RUNS = 6;
+const RUN = { maxNewTokens: TOKENS, seed: 1 };
 
 /** `RUNS` runs of `text` on one controller over the pair, one prompt each. */
 async function runs(
@@ -110,6 +111,45 @@ describe('PairController: auto budgets', () => {
     }
     const ar = await runs(pair, 'ar');
     expect(msPerToken(outcomes)).toBeLessThan(0.5 * msPerToken(ar));
+  });
+
+  it.each(AUTO)(
+    '%s prices its budgets by the steps of every run of the pair that ran one of them (ar: budget 0)',
+    async (text) => {
+      // A profile that misjudges t(1) as t(2) makes speculation look worth it on the steep pair, where it is not.
+      const misjudged: ControllerDeps['measure'] = async (role, model, options) => {
+        const p = await measureLatency(model, options);
+        return role === 'target' ? { ...p, ms: p.ms.map((ms) => Math.max(ms, p.ms[1])) } : p;
+      };
+      const zeros = (o: RunOutcome) => o.chosenBudgets.filter((b) => b === 0).length / o.chosenBudgets.length;
+      const fed = timedPair({ kind: 'steep' }).controller({ measure: misjudged });
+      const alone = timedPair({ kind: 'steep' }).controller({ measure: misjudged });
+      const run = (c: PairController, strategy: string, i: number) =>
+        c.run({ prompt: fixedPrompts(4, 8, 32)[i], strategy: parseStrategy(strategy), params: GREEDY, ...RUN });
+      await run(fed, text, 0);
+      await run(alone, text, 0);
+      for (const i of [1, 2]) await run(fed, 'ar', i);
+      const [afterAr, ownOnly] = [await run(fed, text, 3), await run(alone, text, 3)];
+      expect(zeros(ownOnly)).toBeLessThan(0.5); // its own few target-only steps do not outweigh the profile
+      expect(zeros(afterAr)).toBeGreaterThan(0.9); // 128 measured ar steps do
+    },
+  );
+
+  it("holds what fixed runs lend the choosers until the unit's end while a benchmark asks it to", async () => {
+    const misjudged: ControllerDeps['measure'] = async (role, model, options) => {
+      const p = await measureLatency(model, options);
+      return role === 'target' ? { ...p, ms: p.ms.map((ms) => Math.max(ms, p.ms[1])) } : p;
+    };
+    const zeros = (o: RunOutcome) => o.chosenBudgets.filter((b) => b === 0).length / o.chosenBudgets.length;
+    const controller = timedPair({ kind: 'steep' }).controller({ measure: misjudged });
+    const run = (strategy: string, i: number) =>
+      controller.run({ prompt: fixedPrompts(5, 8, 32)[i], strategy: parseStrategy(strategy), params: GREEDY, ...RUN });
+    await run('dyspec:auto', 0);
+    controller.lendStepsAt('unit');
+    for (const i of [1, 2]) await run('ar', i);
+    expect(zeros(await run('dyspec:auto', 3))).toBeLessThan(0.5); // the ar steps are held
+    controller.endUnit();
+    expect(zeros(await run('dyspec:auto', 4))).toBeGreaterThan(0.9);
   });
 
   describe('determinism', () => {

@@ -34,6 +34,10 @@ export interface BenchSubject {
   freezeSequoiaAcceptance(): number[];
   /** Measures both latency profiles again, on the warm engine, and re-prices the `auto` choosers with them. */
   reprofile(): Promise<{ target: LatencyProfile; draft: LatencyProfile | null }>;
+  /** Where the steps of fixed runs reach the `auto` choosers: as they run, or at each `endUnit` (controller.ts). */
+  lendStepsAt(point: 'run' | 'unit'): void;
+  /** A unit (or warm-up round) is over: the steps held for the choosers reach them. */
+  endUnit(): void;
 }
 
 /** When the warm-up ends. */
@@ -178,12 +182,37 @@ export async function runBenchmark(
     });
 
   const warmRun = (plan: PlannedStrategy) => run(plan, 0, config.warmup.tokens, config.seed);
-  record.warmup = await warmUp(plans, config, signal, warmRun, progress, () => void subject.freezeSequoiaAcceptance());
-  record.sequoiaAcceptance = subject.freezeSequoiaAcceptance();
-  if (!signal?.aborted) {
-    await progress({ phase: 'profile' });
-    record.profile = await subject.reprofile();
+  subject.lendStepsAt('unit');
+  try {
+    const beforeRound = (): void => {
+      subject.endUnit();
+      subject.freezeSequoiaAcceptance();
+    };
+    record.warmup = await warmUp(plans, config, signal, warmRun, progress, beforeRound);
+    subject.endUnit();
+    record.sequoiaAcceptance = subject.freezeSequoiaAcceptance();
+    if (!signal?.aborted) {
+      await progress({ phase: 'profile' });
+      record.profile = await subject.reprofile();
+    }
+    await measure(plans, config, record, signal, run, progress, () => subject.endUnit());
+  } finally {
+    subject.lendStepsAt('run');
   }
+  record.stopped = signal?.aborted ?? false;
+  return record;
+}
+
+/** Step 4 of the protocol: every unit, the strategies in the unit's order; `endUnit` after each. */
+async function measure(
+  plans: readonly PlannedStrategy[],
+  config: BenchConfig,
+  record: BenchRecord,
+  signal: AbortSignalLike | undefined,
+  run: (plan: PlannedStrategy, prompt: number, maxNewTokens: number, seed: number) => Promise<RunOutcome>,
+  progress: (p: BenchProgress) => Promise<void>,
+  endUnit: () => void,
+): Promise<void> {
   const units = config.repeats * config.prompts.length;
   for (let unit = 0; unit < units && !signal?.aborted; unit++) {
     const repeat = Math.floor(unit / config.prompts.length);
@@ -197,9 +226,8 @@ export async function runBenchmark(
       record.runs.push(measured);
       await progress({ phase: 'measure', run: measured, done: record.runs.length, total: units * plans.length });
     }
+    endUnit();
   }
-  record.stopped = signal?.aborted ?? false;
-  return record;
 }
 
 /** Warm-up rounds until ms per token is stable (see the file comment). */
