@@ -102,7 +102,7 @@ export class Runner {
     return this.controller.freezeSequoiaAcceptance();
   }
 
-  /** Where fixed runs' steps reach the `auto` choosers (the benchmark holds them until each unit ends). */
+  /** Where `ar` runs' steps reach the `auto` choosers (the benchmark holds them until each unit ends). */
   lendStepsAt(point: 'run' | 'unit'): void {
     this.controller.lendStepsAt(point);
   }

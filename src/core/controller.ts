@@ -34,9 +34,7 @@ import {
   isPrefixConsistent,
   isResolved,
   sourcesOf,
-  withBudget,
   type AutoStrategy,
-  type ResolvedStrategy,
   type Strategy,
 } from './strategy';
 
@@ -94,9 +92,11 @@ export interface RunOutcome {
 }
 
 /**
- * A live chooser and the steps it reads (the last DEFAULT_WINDOW are all it uses): its own, and those of runs that
- * ran one of its budgets (a fixed `dyspec-cal:1` for `dyspec-cal:auto`, `ar` for budget 0), which cost and accept
- * what its own steps of that budget would.
+ * A live chooser and the steps it reads (the last DEFAULT_WINDOW are all it uses): its own, and those of the pair's
+ * `ar` runs, whose target-only steps cost what its own budget-0 steps cost. Fixed speculative runs lend nothing: a
+ * `dyspec-cal:2` run keeps its own calibration, so its trees are not `dyspec-cal:auto`'s budget-2 trees, and lending
+ * such runs made `auto` speculate more and lose (bench, bundled pair, T = 0, 7 strategies with the 1-16 sweep: 90.0%
+ * and 92.6% of `ar` lending the sweep's steps, 94.7% and 95.0% lending `ar`'s only).
  */
 interface ChooserEntry {
   chooser: AdaptiveBudgetChooser;
@@ -112,8 +112,8 @@ export class PairController {
   private readonly choosers = new Map<string, Promise<ChooserEntry>>();
   /** The choosers made so far (those `choosers` has resolved). */
   private readonly ready: ChooserEntry[] = [];
-  /** Fixed runs' steps held for the choosers until the end of a benchmark unit (see `lendStepsAt`); null: none held. */
-  private lent: { strategy: ResolvedStrategy; steps: StepRecord[] }[] | null = null;
+  /** `ar` runs' steps held for the choosers until the end of a benchmark unit (see `lendStepsAt`); null: none held. */
+  private lent: StepRecord[][] | null = null;
   /** Each step's wall time from the previous step's end in its run (the first step of a run has none). */
   private readonly stepWall = new WeakMap<StepRecord, number>();
   private observed: StepRecord[] = [];
@@ -245,12 +245,13 @@ export class PairController {
     };
     if (isResolved(spec)) {
       const fixed = fixedPlanner(spec, context);
-      const held = this.lent && { strategy: spec, steps: [] as StepRecord[] };
+      const lends = spec.kind === 'ar';
+      const held: StepRecord[] | null = lends && this.lent ? [] : null;
       if (held) this.lent?.push(held);
-      const feeds = held ? [] : this.lendersOf(spec);
+      const feeds = lends && !held ? [...this.ready] : [];
       const observe = (step: StepRecord): void => {
         learn(step, feeds);
-        held?.steps.push(step);
+        held?.push(step);
       };
       return { planner: observing(fixed, observe), chosen: () => [] };
     }
@@ -259,13 +260,8 @@ export class PairController {
     return { planner: observing(auto, (step) => learn(step, [entry])), chosen: () => [...auto.chosen] };
   }
 
-  /** The choosers a run of `ran` lends its steps to: those with `ran` among their budgets. */
-  private lendersOf(ran: ResolvedStrategy): ChooserEntry[] {
-    return this.ready.filter((entry) => runsAs(entry.spec, ran));
-  }
-
   /**
-   * When fixed runs' steps reach the `auto` choosers that run the same budgets: as they run ('run', the default), or
+   * When `ar` runs' steps reach the `auto` choosers: as they run ('run', the default), or
    * held until `endUnit` ('unit'). A benchmark holds them, so that what a chooser knows at any run is what the units
    * before it measured, whatever order the strategies of the current unit run in (the figures stay independent of
    * the order the strategies are listed in). Switching back to 'run' hands over what is held.
@@ -278,15 +274,10 @@ export class PairController {
     }
   }
 
-  /** Hands the held steps to their choosers, run by run in the order of the runs' strategy texts. */
+  /** Hands the held steps to the choosers, run by run. */
   endUnit(): void {
     if (!this.lent) return;
-    const runs = this.lent.map((run) => ({ ...run, text: formatStrategy(run.strategy) }));
-    runs.sort((a, b) => (a.text < b.text ? -1 : a.text > b.text ? 1 : 0));
-    for (const run of runs) {
-      const feeds = this.lendersOf(run.strategy);
-      for (const step of run.steps) for (const entry of feeds) entry.record(step);
-    }
+    for (const run of this.lent) for (const step of run) for (const entry of this.ready) entry.record(step);
     this.lent = [];
   }
 
@@ -333,13 +324,6 @@ function recentSteps(steps: readonly StepRecord[], window: number): StepRecord[]
     if (drafted) speculative++;
   }
   return kept.reverse();
-}
-
-/** True when `ran` is what one of the budgets of `auto` runs (budget 0: `ar`). */
-function runsAs(auto: AutoStrategy, ran: ResolvedStrategy): boolean {
-  if (ran.kind === 'ar') return true;
-  if (ran.kind !== auto.kind || !('budget' in ran) || typeof ran.budget !== 'number') return false;
-  return formatStrategy(withBudget(auto, ran.budget)) === formatStrategy(ran);
 }
 
 /** The planner with `also` called after its own `observe`. */

@@ -114,7 +114,7 @@ describe('PairController: auto budgets', () => {
   });
 
   it.each(AUTO)(
-    '%s prices its budgets by the steps of every run of the pair that ran one of them (ar: budget 0)',
+    "%s prices budget 0 by the target-only steps of all of the pair's ar runs, not only its own",
     async (text) => {
       // A profile that misjudges t(1) as t(2) makes speculation look worth it on the steep pair, where it is not.
       const misjudged: ControllerDeps['measure'] = async (role, model, options) => {
@@ -135,7 +135,7 @@ describe('PairController: auto budgets', () => {
     },
   );
 
-  it("holds what fixed runs lend the choosers until the unit's end while a benchmark asks it to", async () => {
+  it("holds what ar runs lend the choosers until the unit's end while a benchmark asks it to", async () => {
     const misjudged: ControllerDeps['measure'] = async (role, model, options) => {
       const p = await measureLatency(model, options);
       return role === 'target' ? { ...p, ms: p.ms.map((ms) => Math.max(ms, p.ms[1])) } : p;

@@ -34,7 +34,7 @@ export interface BenchSubject {
   freezeSequoiaAcceptance(): number[];
   /** Measures both latency profiles again, on the warm engine, and re-prices the `auto` choosers with them. */
   reprofile(): Promise<{ target: LatencyProfile; draft: LatencyProfile | null }>;
-  /** Where the steps of fixed runs reach the `auto` choosers: as they run, or at each `endUnit` (controller.ts). */
+  /** Where the steps of `ar` runs reach the `auto` choosers: as they run, or at each `endUnit` (controller.ts). */
   lendStepsAt(point: 'run' | 'unit'): void;
   /** A unit (or warm-up round) is over: the steps held for the choosers reach them. */
   endUnit(): void;
